@@ -1,0 +1,3 @@
+"""promisetrack: keep the front desk's promises."""
+
+__version__ = "0.1.0"

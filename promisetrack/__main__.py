@@ -1,0 +1,5 @@
+"""python -m promisetrack"""
+
+from promisetrack.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,342 @@
+"""Command line: argument parsing and printing. Calls the service (``Desk``), never the store.
+
+Exit status: 0 done, 2 bad input (nothing written), 1 a problem with the data dir or its files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from promisetrack import __version__
+from promisetrack.errors import DataError, PromiseError
+
+EXIT_INPUT, EXIT_DATA = 2, 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="promisetrack", description="Keep the front desk's promises. No command opens the board.")
+    p.add_argument("--version", action="version", version=f"promisetrack {__version__}")
+    p.add_argument("--data", metavar="DIR", help="data dir (default: $PROMISETRACK_DATA, else the user data dir)")
+    p.add_argument("--now", metavar="WHEN", help="start the clock at WHEN (ISO datetime or due phrase); it runs on")
+    p.add_argument("--user", metavar="NAME", help="who is at the desk (default: $PROMISETRACK_USER, else login)")
+    p.add_argument("--demo", action="store_true", help="use a throwaway copy of the demo data")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    add = sub.add_parser("add", help="make a promise; prints its id")
+    add.add_argument("--customer", required=True, metavar="NAME")
+    add.add_argument("--what", required=True, metavar="TEXT")
+    add.add_argument("--due", required=True, metavar="PHRASE", help="e.g. tomorrow 10am, fri 5pm, eod, +2bd")
+    add.add_argument("--phone", default="")
+    add.add_argument("--email", default="")
+    add.add_argument("--owner", metavar="NAME", help="who keeps it (default: --user)")
+    add.add_argument("--category", metavar="C")
+    add.add_argument("--complaint", action="store_true", help="the customer came with a complaint")
+
+    ls = sub.add_parser("list", help="list promises (default: open, in board order)")
+    ls.add_argument("--status", default="open", choices=("open", "at-risk", "overdue", "closed", "all"))
+    ls.add_argument("--owner", metavar="NAME")
+    ls.add_argument("--category", metavar="C")
+    ls.add_argument("--json", action="store_true")
+
+    show = sub.add_parser("show", help="one promise with its timeline")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+
+    contact = sub.add_parser("contact", help="log a conversation with the customer")
+    contact.add_argument("id")
+    contact.add_argument("--note", required=True)
+    contact.add_argument("--channel", default="phone", choices=("phone", "email", "sms", "in-person"))
+
+    resched = sub.add_parser("reschedule", help="agree a new due with the customer")
+    resched.add_argument("id")
+    resched.add_argument("--due", required=True, metavar="PHRASE")
+    resched.add_argument("--note", required=True)
+
+    done = sub.add_parser("done", help="the promise was kept (or delivered late)")
+    done.add_argument("id")
+    done.add_argument("--csat", metavar="1-5", help="customer satisfaction, 1 to 5")
+    done.add_argument("--note")
+
+    cancel = sub.add_parser("cancel", help="the promise no longer applies")
+    cancel.add_argument("id")
+    cancel.add_argument("--reason", required=True)
+
+    reassign = sub.add_parser("reassign", help="give the promise to someone else")
+    reassign.add_argument("id")
+    reassign.add_argument("--owner", required=True, metavar="NAME")
+
+    flag = sub.add_parser("flag", help="flag as blocked (waiting on someone), or --clear")
+    flag.add_argument("id")
+    group = flag.add_mutually_exclusive_group(required=True)
+    group.add_argument("--note", help="what it is waiting on")
+    group.add_argument("--clear", action="store_true")
+
+    note = sub.add_parser("note", help="add an internal note to a promise")
+    note.add_argument("id")
+    note.add_argument("--text", required=True)
+
+    sub.add_parser("undo", help="undo your last change")
+    sub.add_parser("check", help="check the data dir and say what is wrong")
+
+    report = sub.add_parser("report", help="figures of a month, ISO week or date range (default: this month)")
+    report.add_argument("--month", metavar="YYYY-MM")
+    report.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W48")
+    report.add_argument("--from", dest="first", metavar="DATE", help="first day, e.g. 2026-11-01")
+    report.add_argument("--to", dest="last", metavar="DATE", help="last day, included (default: today)")
+    report.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="write a week's CSV, XLSX, Markdown summary and .ics of open promises")
+    export.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: the week just ended)")
+    export.add_argument("--out", metavar="DIR", default=".", help="folder to write into (default: the current one)")
+
+    kudos = sub.add_parser("kudos", help="record praise for a staff member")
+    kudos.add_argument("name", metavar="NAME")
+    kudos.add_argument("--note", required=True, metavar="TEXT")
+    kudos.add_argument("--from-customer", metavar="NAME", default="", help="the customer who gave it")
+    return p
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _cell(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_rows(rows: Sequence[Any], desk: Any) -> None:
+    from promisetrack.dates import describe_due, format_due
+
+    if not rows:
+        print("no promises")
+        return
+    now, tz = desk.now(), desk.calendar.tz
+    print(f"{'ID':>5}  {'DUE':<16} {'WHEN':<12} {'RISK':<8} {'OWNER':<10} {'CUSTOMER':<18} WHAT")
+    for row in rows:
+        p = row.promise
+        when = describe_due(p.due, now) if p.is_open else p.status.value
+        risk = row.risk.value if row.risk else "-"
+        line = (
+            f"{p.id:>5}  {format_due(p.due, now, tz):<16} {when:<12} {risk:<8} "
+            f"{_cell(p.owner, 10):<10} {_cell(p.customer.name, 18):<18} {_cell(p.what, 40)}"
+        )
+        if row.assessment and row.assessment.reasons:
+            line += f"  ({'; '.join(row.assessment.reasons)})"
+        print(line)
+
+
+def _print_detail(row: Any, desk: Any) -> None:
+    from promisetrack.dates import format_due
+    from promisetrack.outcomes import derive_outcome
+
+    p, now, tz = row.promise, desk.now(), desk.calendar.tz
+    c = p.customer
+    print(f"Promise {p.id}: {p.what}")
+    print(f"  customer   {c.name}" + "".join(f"  {x}" for x in (c.phone, c.email) if x))
+    print(f"  owner      {p.owner}   category {p.category}" + ("   COMPLAINT" if p.complaint else ""))
+    print(f"  due        {format_due(p.due, now, tz)}   (originally {format_due(p.original_due, now, tz)})")
+    if p.is_open and row.assessment:
+        reasons = f" — {'; '.join(row.assessment.reasons)}" if row.assessment.reasons else ""
+        print(f"  risk       {row.assessment.level.value}{reasons}")
+    else:
+        outcome = derive_outcome(p)
+        print(f"  status     {p.status.value}, outcome {outcome.value if outcome else '-'}"
+              + (f", csat {p.csat}" if p.csat else ""))
+    if p.blocked:
+        print(f"  blocked    {p.blocked_note}")
+    print("  timeline")
+    for e in p.events:
+        detail = ", ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, "", False))
+        print(f"    {format_due(e.at, now, tz):<16} {e.by:<10} {e.kind.value:<12} {detail}")
+
+
+def _add(args: argparse.Namespace, desk: Any) -> None:
+    promise, warnings = desk.add(
+        args.customer, args.what, args.due, phone=args.phone, email=args.email,
+        owner=args.owner, category=args.category, complaint=args.complaint,
+    )
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(promise.id)
+
+
+def _list(args: argparse.Namespace, desk: Any) -> None:
+    from promisetrack.service import promise_json
+
+    rows = desk.listing(args.status, args.owner, args.category)
+    if args.json:
+        _print_json([promise_json(r) for r in rows])
+    else:
+        _print_rows(rows, desk)
+
+
+def _show(args: argparse.Namespace, desk: Any) -> None:
+    from promisetrack.service import promise_json
+
+    row = desk.row(args.id)
+    if args.json:
+        _print_json(promise_json(row))
+    else:
+        _print_detail(row, desk)
+
+
+def _confirm(desk: Any, promise: Any, what: str) -> None:
+    print(f"{promise.id} {what}")
+
+
+def _contact(args: argparse.Namespace, desk: Any) -> None:
+    _confirm(desk, desk.contact(args.id, args.note, args.channel), f"contact logged ({args.channel})")
+
+
+def _reschedule(args: argparse.Namespace, desk: Any) -> None:
+    from promisetrack.dates import format_due
+
+    promise, warnings = desk.reschedule(args.id, args.due, args.note)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    now, tz = desk.now(), desk.calendar.tz
+    _confirm(desk, promise, f"now due {format_due(promise.due, now, tz)} "
+             f"(originally {format_due(promise.original_due, now, tz)})")
+
+
+def _done(args: argparse.Namespace, desk: Any) -> None:
+    from promisetrack.outcomes import derive_outcome
+
+    promise = desk.done(args.id, args.csat, args.note)
+    outcome = derive_outcome(promise)
+    _confirm(desk, promise, f"done — {outcome.value if outcome else 'closed'}")
+
+
+def _cancel(args: argparse.Namespace, desk: Any) -> None:
+    _confirm(desk, desk.cancel(args.id, args.reason), "cancelled")
+
+
+def _reassign(args: argparse.Namespace, desk: Any) -> None:
+    _confirm(desk, desk.reassign(args.id, args.owner), f"now {args.owner}'s")
+
+
+def _flag(args: argparse.Namespace, desk: Any) -> None:
+    if args.clear:
+        _confirm(desk, desk.unflag(args.id), "no longer blocked")
+    else:
+        _confirm(desk, desk.flag(args.id, args.note), "flagged as blocked")
+
+
+def _note(args: argparse.Namespace, desk: Any) -> None:
+    _confirm(desk, desk.note(args.id, args.text), "note added")
+
+
+def _undo(args: argparse.Namespace, desk: Any) -> None:
+    print(desk.undo())
+
+
+def _check(args: argparse.Namespace, desk: Any) -> int:
+    problems = desk.store.check()
+    for warning in desk.store.warnings():
+        print(f"warning: {warning}")
+    if problems:
+        for problem in problems:
+            print(f"problem: {problem}")
+        return EXIT_DATA
+    print(f"ok: {desk.store.data_dir} is healthy")
+    return 0
+
+
+def _print_report(report: Any, desk: Any) -> None:
+    from promisetrack.metrics import TABLE_HEADINGS, table_cells
+
+    period, tz = report.period, desk.calendar.tz
+    print(f"Report {period.label}: {period.start:%a %d %b %Y} – {period.last_day:%a %d %b %Y} ({tz}), "
+          "promises by the day they closed")
+    widths = [max(len(h), 4) for h in TABLE_HEADINGS]
+    name_width = max([18, *(len(n) + 2 for n in (*report.by_owner, *report.by_category))])
+    name_width = min(name_width, 24)
+
+    def line(name: str, cells: Sequence[str]) -> None:
+        print(f"{_cell(name, name_width):<{name_width}}" + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths,
+                                                                                                  strict=True)))
+
+    line("", TABLE_HEADINGS)
+    line("overall", table_cells(report.overall))
+    for title, groups in (("by owner", report.by_owner), ("by category", report.by_category)):
+        print(title)
+        for name, figures in groups.items():
+            line(f"  {name}", table_cells(figures))
+    print("on time = (kept + reneg.) / closed; proactive = (reneg. + late) / (reneg. + late + broken); "
+          "cancelled promises are in no rate; lead times in business hours; overdue and at risk: open at the "
+          "period's end (or now)")
+
+
+def _report(args: argparse.Namespace, desk: Any) -> None:
+    period = desk.period(month=args.month, week=args.week, first=args.first, last=args.last)
+    report = desk.period_report(period)
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        _print_report(report, desk)
+
+
+def _export(args: argparse.Namespace, desk: Any) -> None:
+    from pathlib import Path
+
+    from promisetrack.export import export_week
+
+    period = desk.period(week=args.week) if args.week else desk.last_week()
+    for path in export_week(desk.period_detail(period), Path(args.out).expanduser(), desk.now(), desk.calendar.tz):
+        print(path)
+
+
+def _kudos(args: argparse.Namespace, desk: Any) -> None:
+    doc = desk.kudos(args.name, args.note, args.from_customer)
+    source = f"from {doc['from_customer']}" if doc["from_customer"] else f"recorded by {doc['by']}"
+    count = sum(1 for k in desk.kudos_list() if str(k["person"]).casefold() == doc["person"].casefold())
+    print(f"kudos for {doc['person']} ({source}): {doc['note']} — {count} in all")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int | None]] = {
+    "add": _add, "list": _list, "show": _show, "contact": _contact, "reschedule": _reschedule,
+    "done": _done, "cancel": _cancel, "reassign": _reassign, "flag": _flag, "note": _note,
+    "undo": _undo, "check": _check, "report": _report, "export": _export, "kudos": _kudos,
+}
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.demo:
+        from promisetrack.demo import open_demo
+
+        desk = open_demo(args.now, args.user)
+    else:
+        from promisetrack.config import resolve_data_dir
+        from promisetrack.service import open_desk
+
+        desk = open_desk(resolve_data_dir(args.data), now=args.now, user=args.user)
+    if args.command is None:
+        from promisetrack.tui.app import run_board
+
+        return run_board(desk)
+    return COMMANDS[args.command](args, desk) or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except PromiseError as exc:
+        print(f"promisetrack: error: {exc.message}", file=sys.stderr)
+        return EXIT_INPUT
+    except DataError as exc:
+        print(f"promisetrack: data problem: {exc.message}", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,201 @@
+"""Settings of a desk (timezone, open hours, holidays, staff, categories, risk thresholds, standards),
+data-dir resolution, and the commented ``settings.toml`` template written on first run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from promisetrack.errors import DataError
+
+SETTINGS_FILE = "settings.toml"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+TEMPLATE = """\
+# promisetrack settings for this desk. Edit and restart the board; every key is optional.
+
+# The desk's timezone (IANA name). Empty: the computer's own zone.
+timezone = ""
+
+# Staff and categories offered in forms (anyone may still be typed in).
+staff = []
+categories = ["callback", "delivery", "refund", "repair", "order", "other"]
+default_category = "other"
+
+# Open hours per day, "HH:MM-HH:MM"; a day left out is closed.
+[hours]
+mon = "09:00-17:00"
+tue = "09:00-17:00"
+wed = "09:00-17:00"
+thu = "09:00-17:00"
+fri = "09:00-17:00"
+
+# Days the desk is closed, "YYYY-MM-DD".
+[holidays]
+dates = []
+
+[risk]
+# At risk when less business time is left than max(min_hours, window_fraction x the promise's window).
+min_hours = 2.0
+window_fraction = 0.25
+# At risk when less business time is left than the category's 80th-percentile lead time
+# (once at least lead_samples promises of the category have closed).
+lead_samples = 5
+# At risk when the owner has more open promises due on one business day than this.
+daily_capacity = 8
+# At risk when a promise has gone this many business hours without a contact.
+update_interval_hours = 16.0
+
+[standards]
+# The desk's standards, used by the stats screen's recognition panel.
+on_time_rate = 0.90
+proactive_contact_rate = 0.80
+csat = 4.5
+
+[store]
+# Closed promises stay in the live file this many days, then move to archive/YYYY-MM.json.
+archive_after_days = 35
+backups_kept = 7
+"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str = ""
+    hours: dict[int, tuple[time, time]] = field(
+        default_factory=lambda: {d: (time(9), time(17)) for d in range(5)}
+    )
+    holidays: frozenset[date] = frozenset()
+    staff: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ("callback", "delivery", "refund", "repair", "order", "other")
+    default_category: str = "other"
+    min_hours: float = 2.0
+    window_fraction: float = 0.25
+    lead_samples: int = 5
+    daily_capacity: int = 8
+    update_interval_hours: float = 16.0
+    standard_on_time: float = 0.90
+    standard_proactive: float = 0.80
+    standard_csat: float = 4.5
+    archive_after_days: int = 35
+    backups_kept: int = 7
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone) if self.timezone else local_zone()
+
+
+def local_zone() -> ZoneInfo:
+    """The computer's IANA zone: $TZ, /etc/timezone, the /etc/localtime link; UTC when none is found."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("promisetrack", appauthor=False))
+
+
+def resolve_data_dir(cli_value: str | None) -> Path:
+    """``--data`` > ``$PROMISETRACK_DATA`` > the platform's user data dir."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("PROMISETRACK_DATA")
+    return Path(env).expanduser() if env else default_data_dir()
+
+
+def _parse_hours(value: str, where: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise DataError(f"{where}: open hours must look like \"09:00-17:00\", not {value!r}") from None
+    if end <= start:
+        raise DataError(f"{where}: closing time must be after opening time in {value!r}")
+    return start, end
+
+
+def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{where}: not valid TOML ({exc})") from None
+    risk, standards, store = raw.get("risk", {}), raw.get("standards", {}), raw.get("store", {})
+    base = Settings()
+    hours = base.hours
+    if "hours" in raw:
+        hours = {}
+        for name, value in raw["hours"].items():
+            if name.lower()[:3] not in DAYS:
+                raise DataError(f"{where}: unknown day {name!r} in [hours] (use mon..sun)")
+            hours[DAYS.index(name.lower()[:3])] = _parse_hours(str(value), where)
+    try:
+        holidays = frozenset(date.fromisoformat(str(d)) for d in raw.get("holidays", {}).get("dates", []))
+    except ValueError as exc:
+        raise DataError(f"{where}: a holiday is not a YYYY-MM-DD date ({exc})") from None
+    tzname = str(raw.get("timezone", "")).strip()
+    if tzname:
+        try:
+            ZoneInfo(tzname)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise DataError(f"{where}: unknown timezone {tzname!r} (use an IANA name like Europe/London)") from None
+    try:
+        return Settings(
+            timezone=tzname,
+            hours=hours,
+            holidays=holidays,
+            staff=tuple(str(s) for s in raw.get("staff", base.staff)),
+            categories=tuple(str(c) for c in raw.get("categories", base.categories)),
+            default_category=str(raw.get("default_category", base.default_category)),
+            min_hours=float(risk.get("min_hours", base.min_hours)),
+            window_fraction=float(risk.get("window_fraction", base.window_fraction)),
+            lead_samples=int(risk.get("lead_samples", base.lead_samples)),
+            daily_capacity=int(risk.get("daily_capacity", base.daily_capacity)),
+            update_interval_hours=float(risk.get("update_interval_hours", base.update_interval_hours)),
+            standard_on_time=float(standards.get("on_time_rate", base.standard_on_time)),
+            standard_proactive=float(standards.get("proactive_contact_rate", base.standard_proactive)),
+            standard_csat=float(standards.get("csat", base.standard_csat)),
+            archive_after_days=int(store.get("archive_after_days", base.archive_after_days)),
+            backups_kept=int(store.get("backups_kept", base.backups_kept)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{where}: a number is not a number ({exc})") from None
+
+
+def load_settings(data_dir: Path) -> Settings:
+    """Read ``settings.toml`` from the data dir, writing the commented template there on first run."""
+    path = data_dir / SETTINGS_FILE
+    if not path.exists():
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(TEMPLATE)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise DataError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    return settings_from_toml(text, str(path))

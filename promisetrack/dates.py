@@ -1,0 +1,590 @@
+"""Due phrases -> aware datetimes, and the desk's BusinessCalendar (open hours, holidays, business time).
+
+Pure core: nothing here reads the wall clock; ``now`` is always an argument. Wall times are built with
+``datetime.combine(..., tzinfo=tz)`` and normalised through UTC, so a wall time in a spring-forward gap
+resolves to a real instant (02:30 on a gap day reads as 03:30) and an ambiguous one to its first occurrence.
+Elapsed-time arithmetic is done on UTC datetimes (aware ``+`` on one zone is wall-clock arithmetic).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from dateutil import parser as dateutil_parser
+
+from promisetrack.errors import PromiseError
+
+if TYPE_CHECKING:
+    from promisetrack.config import Settings
+
+PHRASE_EXAMPLES = "tomorrow 10am, fri 5pm, eod, eow, +2d, +2bd, +3h, +3bh, 2026-12-01 14:00"
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_FALLBACK_CLOSE = time(17)
+_ZERO = timedelta(0)
+_Interval = tuple[datetime, datetime]  # open, close of one day, in UTC
+
+
+# ---------------------------------------------------------------- wall-clock helpers
+
+
+def wall(d: date, t: time, tz: tzinfo) -> datetime:
+    """The instant the desk's clock shows ``t`` on ``d``; a gap time moves forward, an ambiguous one is the first."""
+    naive_time = time(t.hour, t.minute, t.second, t.microsecond)
+    return datetime.combine(d, naive_time, tzinfo=tz).astimezone(UTC).astimezone(tz)
+
+
+def _aware(moment: datetime, tz: tzinfo) -> datetime:
+    """``moment`` in ``tz``; a naive moment is read as the desk's wall time."""
+    if moment.tzinfo is None:
+        return wall(moment.date(), moment.time(), tz)
+    return moment.astimezone(tz)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware datetimes in one zone compare by wall time (ignoring fold); compare instants in UTC instead."""
+    return moment.astimezone(UTC)
+
+
+def _day_label(d: date) -> str:
+    return f"{WEEKDAY_NAMES[d.weekday()]} {d.day} {MONTH_NAMES[d.month - 1]}"
+
+
+def _hhmm(t: datetime | time) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+# ---------------------------------------------------------------- calendar
+
+
+class BusinessCalendar:
+    """The desk's open hours and holidays, and business-time arithmetic over them.
+
+    Per-date open intervals (and per-week totals) are cached, so business time over long spans costs
+    a few dictionary look-ups per week rather than a walk over hours.
+    """
+
+    def __init__(
+        self,
+        tz: tzinfo,
+        hours: dict[int, tuple[time, time]],
+        holidays: frozenset[date] = frozenset(),
+    ) -> None:
+        self.tz = tz
+        self.hours = dict(hours)
+        self.holidays = frozenset(holidays)
+        self._usual_close = _most_common_close(self.hours)
+        self._interval = lru_cache(maxsize=4096)(self._compute_interval)
+        self._length = lru_cache(maxsize=4096)(self._compute_length)
+        self._week = lru_cache(maxsize=1024)(self._compute_week)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BusinessCalendar:
+        return cls(settings.tz, settings.hours, settings.holidays)
+
+    # -- days
+
+    def is_open_day(self, d: date) -> bool:
+        return d.weekday() in self.hours and d not in self.holidays
+
+    def hours_on(self, d: date) -> tuple[datetime, datetime] | None:
+        """Opening and closing of ``d`` in the desk's zone; None on a closed day."""
+        interval = self._interval(d.toordinal())
+        if interval is None:
+            return None
+        return interval[0].astimezone(self.tz), interval[1].astimezone(self.tz)
+
+    def closing(self, d: date) -> datetime:
+        """Closing time on ``d``; on a closed day, the desk's usual closing time on that date."""
+        interval = self._interval(d.toordinal())
+        if interval is not None:
+            return interval[1].astimezone(self.tz)
+        return wall(d, self._usual_close, self.tz)
+
+    def next_open_day(self, d: date) -> date:
+        """The first open day strictly after ``d``."""
+        self._require_hours()
+        d += timedelta(days=1)
+        while not self.is_open_day(d):
+            d += timedelta(days=1)
+        return d
+
+    def previous_open_day(self, d: date) -> date:
+        """The last open day strictly before ``d``."""
+        self._require_hours()
+        d -= timedelta(days=1)
+        while not self.is_open_day(d):
+            d -= timedelta(days=1)
+        return d
+
+    def is_open_at(self, moment: datetime) -> bool:
+        """True while the desk is open (opening inclusive, closing exclusive)."""
+        moment = self._utc(moment)
+        interval = self._interval(self._ordinal(moment))
+        return interval is not None and interval[0] <= moment < interval[1]
+
+    # -- business time
+
+    def business_seconds(self, start: datetime, end: datetime) -> float:
+        """Open time between ``start`` and ``end`` in seconds; 0 when ``end <= start``."""
+        s, e = self._utc(start), self._utc(end)
+        if e <= s:
+            return 0.0
+        first, last = self._ordinal(s), self._ordinal(e)
+        if first == last:
+            return self._overlap(first, s, e).total_seconds()
+        total = self._overlap(first, s, e) + self._overlap(last, s, e)
+        o = first + 1
+        while o < last:
+            if _is_monday(o) and o + 7 <= last:
+                total += self._week(o)
+                o += 7
+            else:
+                total += self._length(o)
+                o += 1
+        return total.total_seconds()
+
+    def add_business_seconds(self, moment: datetime, seconds: float) -> datetime:
+        """``moment`` moved by ``seconds`` of open time (backwards when negative).
+
+        From outside open hours the count starts at the next opening (the previous closing when negative);
+        zero seconds leaves ``moment`` where it is.
+        """
+        if seconds == 0:
+            return _aware(moment, self.tz)
+        self._require_hours()
+        amount = timedelta(seconds=abs(seconds))
+        walk = self._forward if seconds > 0 else self._backward
+        return walk(self._utc(moment), amount).astimezone(self.tz)
+
+    def add_business_hours(self, moment: datetime, hours: float) -> datetime:
+        return self.add_business_seconds(moment, hours * 3600)
+
+    def add_business_days(self, moment: datetime, days: int) -> datetime:
+        """The same wall time ``days`` open days later (earlier when negative); holidays are skipped."""
+        local = _aware(moment, self.tz)
+        if days == 0:
+            return local
+        d = local.date()
+        step = self.next_open_day if days > 0 else self.previous_open_day
+        for _ in range(abs(days)):
+            d = step(d)
+        return wall(d, local.time(), self.tz)
+
+    # -- ends of periods
+
+    def end_of_day(self, now: datetime) -> datetime:
+        """Today's closing if open today and not yet closed, else the next open day's closing."""
+        now = _aware(now, self.tz)
+        today = self._interval(now.toordinal())
+        if today is not None and now < today[1]:
+            return today[1].astimezone(self.tz)
+        return self.closing(self.next_open_day(now.date()))
+
+    def end_of_week(self, now: datetime) -> datetime:
+        """Closing of the last open day of ``now``'s ISO week; the next such week's once that has passed."""
+        self._require_hours()
+        now = _aware(now, self.tz)
+        monday = now.date() - timedelta(days=now.weekday())
+        while True:
+            last = self._last_open_day_of_week(monday)
+            if last is not None and _utc(now) < _utc(self.closing(last)):
+                return self.closing(last)
+            monday += timedelta(days=7)
+
+    # -- reality check
+
+    def reality_warnings(self, due: datetime) -> list[str]:
+        """Why ``due`` falls outside open hours (closed day, holiday, before opening, after closing); [] if inside."""
+        local = _aware(due, self.tz)
+        d = local.date()
+        if d in self.holidays:
+            return [f"{_day_label(d)} is a holiday"]
+        interval = self.hours_on(d)
+        if interval is None:
+            return [f"{_day_label(d)} is a closed day"]
+        opening, closing = interval
+        if _utc(local) < _utc(opening):
+            return [f"{_day_label(d)} {_hhmm(local)} is before opening ({_hhmm(opening)})"]
+        if _utc(local) > _utc(closing):
+            return [f"{_day_label(d)} {_hhmm(local)} is after closing ({_hhmm(closing)})"]
+        return []
+
+    # -- internals (days as proleptic ordinals, instants in UTC)
+
+    def _utc(self, moment: datetime) -> datetime:
+        return _aware(moment, self.tz).astimezone(UTC)
+
+    def _ordinal(self, moment: datetime) -> int:
+        return moment.astimezone(self.tz).toordinal()
+
+    def _require_hours(self) -> None:
+        if not self.hours:
+            raise PromiseError("the desk has no open hours set: add them under [hours] in settings.toml")
+
+    def _compute_interval(self, o: int) -> _Interval | None:
+        d = date.fromordinal(o)
+        if not self.is_open_day(d):
+            return None
+        start, end = self.hours[d.weekday()]
+        opening = wall(d, start, self.tz).astimezone(UTC)
+        closing = wall(d, end, self.tz).astimezone(UTC)
+        return (opening, closing) if closing > opening else None
+
+    def _compute_length(self, o: int) -> timedelta:
+        interval = self._interval(o)
+        return _ZERO if interval is None else interval[1] - interval[0]
+
+    def _compute_week(self, monday: int) -> timedelta:
+        return sum((self._length(o) for o in range(monday, monday + 7)), _ZERO)
+
+    def _overlap(self, o: int, s: datetime, e: datetime) -> timedelta:
+        interval = self._interval(o)
+        if interval is None:
+            return _ZERO
+        return max(_ZERO, min(e, interval[1]) - max(s, interval[0]))
+
+    def _last_open_day_of_week(self, monday: date) -> date | None:
+        for offset in range(6, -1, -1):
+            d = monday + timedelta(days=offset)
+            if self.is_open_day(d):
+                return d
+        return None
+
+    def _forward(self, cur: datetime, remaining: timedelta) -> datetime:
+        """The instant ``remaining`` (> 0) open time after ``cur`` (UTC)."""
+        o = self._ordinal(cur)
+        today = self._overlap(o, cur, datetime.max.replace(tzinfo=UTC))
+        if remaining <= today:
+            return max(cur, self._interval(o)[0]) + remaining
+        remaining -= today
+        o += 1
+        while True:
+            if _is_monday(o) and remaining > self._week(o):
+                remaining -= self._week(o)
+                o += 7
+            elif remaining <= self._length(o):
+                return self._interval(o)[0] + remaining
+            else:
+                remaining -= self._length(o)
+                o += 1
+
+    def _backward(self, cur: datetime, remaining: timedelta) -> datetime:
+        """The instant ``remaining`` (> 0) open time before ``cur`` (UTC)."""
+        o = self._ordinal(cur)
+        today = self._overlap(o, datetime.min.replace(tzinfo=UTC), cur)
+        if remaining <= today:
+            return min(cur, self._interval(o)[1]) - remaining
+        remaining -= today
+        o -= 1
+        while True:
+            if _is_monday(o - 6) and remaining > self._week(o - 6):
+                remaining -= self._week(o - 6)
+                o -= 7
+            elif remaining <= self._length(o):
+                return self._interval(o)[1] - remaining
+            else:
+                remaining -= self._length(o)
+                o -= 1
+
+
+def _is_monday(ordinal: int) -> bool:
+    return ordinal % 7 == 1  # date.fromordinal(1), 1 Jan 1 AD, was a Monday
+
+
+def _most_common_close(hours: dict[int, tuple[time, time]]) -> time:
+    closes = Counter(hours[day][1] for day in sorted(hours))
+    return closes.most_common(1)[0][0] if closes else _FALLBACK_CLOSE
+
+
+# ---------------------------------------------------------------- due phrases
+
+_WEEKDAYS = {
+    "mon": 0, "monday": 0,
+    "tue": 1, "tues": 1, "tuesday": 1,
+    "wed": 2, "weds": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3,
+    "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5,
+    "sun": 6, "sunday": 6,
+}  # fmt: skip
+_UNITS = {
+    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
+    "bd": "business days", "business day": "business days", "business days": "business days",
+    "working day": "business days", "working days": "business days",
+    "bh": "business hours", "business hour": "business hours", "business hours": "business hours",
+    "working hour": "business hours", "working hours": "business hours",
+}  # fmt: skip
+_WHOLE_UNITS = frozenset({"days", "weeks", "business days"})
+
+_TIME = r"(?:noon|\d{1,2}(?:[:.]\d{2}){0,2}\s*(?:am|pm)|\d{1,2}(?::\d{2}){1,2})"
+_DAY = r"(?:today|tomorrow|tmrw|" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + ")"
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_DAY_TIME_RE = re.compile(
+    rf"(?:(?P<day>{_DAY}|{_ISO_DATE})(?:\s+(?:at\s+)?(?P<time>{_TIME}))?"
+    rf"|(?P<time2>{_TIME})\s+(?:on\s+)?(?P<day2>{_DAY}|{_ISO_DATE}))"
+)
+_TIME_RE = re.compile(rf"(?:at\s+)?(?P<time>{_TIME})")
+_TIME_PARTS_RE = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?(?:[:.](\d{2}))?\s*(am|pm)?")
+_RELATIVE_RE = re.compile(r"(?:\+\s*|in\s+)(?P<n>\d+(?:\.\d+)?|an?)\s*(?P<unit>[a-z][a-z ]*)")
+_EOD = frozenset({"eod", "end of day", "cob", "close of business"})
+_EOW = frozenset({"eow", "end of week"})
+_MONTH_RE = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+)
+_ISO_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}")
+_SLASH_DATE_RE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?![\d])")
+_YEAR_FIRST_RE = re.compile(r"\d{4}[/.]\d{1,2}[/.]\d{1,2}")
+_WEEKDAY_WORD_RE = re.compile(r"\b(" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b")
+_UTC_NAMES = frozenset({"UTC", "GMT", "Z", "UT"})
+
+
+def parse_due(phrase: str, now: datetime, cal: BusinessCalendar, *, allow_past: bool = False) -> datetime:
+    """Read a due phrase (see ARCHITECTURE §3) relative to ``now``; an aware datetime in ``cal.tz``.
+
+    Our grammar is tried first; only phrases that name a month or a numeric date go on to dateutil.
+    Raises PromiseError when the phrase is empty, unreadable, or (unless ``allow_past``) in the past.
+    """
+    text = " ".join(phrase.split())
+    if not text:
+        raise PromiseError(f"the due is empty: try {PHRASE_EXAMPLES}")
+    now = _aware(now, cal.tz)
+    due = _read(text, now, cal)
+    if due is None:
+        raise PromiseError(f'can\'t read the due "{text}": try {PHRASE_EXAMPLES}')
+    due = due.astimezone(cal.tz)
+    if _utc(due) < _utc(now) and not allow_past:
+        raise PromiseError(f'the due "{text}" ({format_due(due, now, cal.tz)}) is in the past')
+    return due
+
+
+def _read(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
+    if text.lower().startswith("by "):
+        text = text[3:]
+    lowered = text.lower()
+    for reader in (_read_keyword, _read_relative, _read_day_time, _read_bare_time):
+        due = reader(lowered, now, cal)
+        if due is not None:
+            return due
+    if lowered.startswith(("+", "-", "in ")):
+        return None
+    if _ISO_DATETIME_RE.match(text):
+        return _read_iso(text, cal.tz)
+    if _MONTH_RE.search(lowered) or _SLASH_DATE_RE.search(lowered) or _YEAR_FIRST_RE.search(lowered):
+        return _read_dateutil(text, now, cal)
+    return None
+
+
+def _read_keyword(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
+    if text in _EOD:
+        return cal.end_of_day(now)
+    if text in _EOW:
+        return cal.end_of_week(now)
+    return None
+
+
+def _read_relative(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
+    match = _RELATIVE_RE.fullmatch(text)
+    if not match:
+        return None
+    unit = _UNITS.get(" ".join(match["unit"].split()))
+    amount = 1.0 if match["n"] in ("a", "an") else float(match["n"])
+    if unit is None or (unit in _WHOLE_UNITS and not amount.is_integer()):
+        return None
+    if unit == "minutes":
+        return now.astimezone(UTC) + timedelta(minutes=amount)
+    if unit == "hours":
+        return now.astimezone(UTC) + timedelta(hours=amount)
+    if unit == "business hours":
+        return cal.add_business_hours(now, amount)
+    if unit == "business days":
+        return cal.add_business_days(now, int(amount))
+    days = int(amount) * (7 if unit == "weeks" else 1)
+    return wall(now.date() + timedelta(days=days), now.time(), cal.tz)
+
+
+def _read_day_time(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
+    match = _DAY_TIME_RE.fullmatch(text)
+    if not match:
+        return None
+    day_word = match["day"] or match["day2"]
+    time_word = match["time"] or match["time2"]
+    d = _day_from_word(day_word, now.date())
+    if d is None:
+        return None
+    if time_word is None:
+        return cal.closing(d)
+    t = _time_from_word(time_word)
+    return None if t is None else wall(d, t, cal.tz)
+
+
+def _read_bare_time(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
+    match = _TIME_RE.fullmatch(text)
+    if not match:
+        return None
+    t = _time_from_word(match["time"])
+    return None if t is None else _next_time(t, now, cal.tz)
+
+
+def _next_time(t: time, now: datetime, tz: tzinfo) -> datetime:
+    """Today at ``t`` if that is still ahead, else tomorrow at ``t``."""
+    today = wall(now.date(), t, tz)
+    return today if _utc(today) > _utc(now) else wall(now.date() + timedelta(days=1), t, tz)
+
+
+def _day_from_word(word: str, today: date) -> date | None:
+    if word == "today":
+        return today
+    if word in ("tomorrow", "tmrw"):
+        return today + timedelta(days=1)
+    if word in _WEEKDAYS:
+        ahead = (_WEEKDAYS[word] - today.weekday() - 1) % 7 + 1
+        return today + timedelta(days=ahead)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        return None
+
+
+def _time_from_word(word: str) -> time | None:
+    if word == "noon":
+        return time(12)
+    match = _TIME_PARTS_RE.fullmatch(word)
+    if not match:
+        return None
+    hour, minute, second = int(match[1]), int(match[2] or 0), int(match[3] or 0)
+    if match[4]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match[4] == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
+
+
+def _read_iso(text: str, tz: tzinfo) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return _aware(parsed, tz)
+
+
+def _read_dateutil(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
+    """Plain dates like ``Dec 1 3pm`` or ``1 December``: month and day required, year and time optional."""
+    _reject_ambiguous_numeric(text)
+    parsed = []
+    for default in (datetime(2000, 1, 1, 0, 0), datetime(2004, 3, 3, 12, 0)):
+        try:
+            parsed.append(dateutil_parser.parse(text, default=default, tzinfos=_dateutil_zone))
+        except (ValueError, OverflowError):
+            return None
+    first, second = parsed
+    if first.month != second.month or first.day != second.day:
+        return None
+    year_given = first.year == second.year
+    has_time = first.hour == second.hour
+    year = first.year if year_given else _nearest_year(first.month, first.day, now.date())
+    try:
+        d = date(year, first.month, first.day)
+    except ValueError:
+        return None
+    _check_weekday(text, d)
+    if not has_time:
+        return cal.closing(d)
+    moment = first.replace(year=year)
+    if moment.tzinfo is not None:
+        return moment.astimezone(cal.tz)
+    return wall(d, moment.time(), cal.tz)
+
+
+def _dateutil_zone(name: str | None, offset: int | None) -> tzinfo | None:
+    """Zones dateutil may attach: explicit offsets and UTC only (never the machine's local zone)."""
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    if name is None:
+        return None
+    if name.upper() in _UTC_NAMES:
+        return UTC
+    raise ValueError(f"unknown time zone {name}")
+
+
+def _nearest_year(month: int, day: int, today: date) -> int:
+    """A date given without a year is the occurrence nearest to today (Jan 5 typed in November is next year's)."""
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        return today.year
+    return min(candidates, key=lambda d: abs((d - today).days)).year
+
+
+def _reject_ambiguous_numeric(text: str) -> None:
+    for match in _SLASH_DATE_RE.finditer(text):
+        first, second = int(match[1]), int(match[2])
+        if first != second and 1 <= first <= 12 and 1 <= second <= 12:
+            one, other = f"{first} {MONTH_NAMES[second - 1]}", f"{second} {MONTH_NAMES[first - 1]}"
+            raise PromiseError(f'the due "{text}" is ambiguous ({one} or {other}?): write 2026-12-01 or 1 Dec')
+
+
+def _check_weekday(text: str, d: date) -> None:
+    match = _WEEKDAY_WORD_RE.search(text.lower())
+    if match and _WEEKDAYS[match[1]] != d.weekday():
+        actual = f"{d.day} {MONTH_NAMES[d.month - 1]} {d.year} is a {WEEKDAY_NAMES[d.weekday()]}"
+        raise PromiseError(f'the due "{text}" names the wrong weekday: {actual}')
+
+
+# ---------------------------------------------------------------- display
+
+
+def format_due(due: datetime, now: datetime, tz: tzinfo) -> str:
+    """``today 17:00``, ``tomorrow 10:00``, ``Fri 27 17:00`` (within the week ahead), ``Tue 1 Dec 14:00``.
+
+    A date in another year than ``now`` carries its year: ``Tue 1 Dec 2027 14:00``.
+    """
+    local, today = _aware(due, tz), _aware(now, tz).date()
+    days = (local.date() - today).days
+    clock = _hhmm(local)
+    if days == 0:
+        return f"today {clock}"
+    if days == 1:
+        return f"tomorrow {clock}"
+    if days == -1:
+        return f"yesterday {clock}"
+    if 2 <= days <= 6:
+        return f"{WEEKDAY_NAMES[local.weekday()]} {local.day} {clock}"
+    if local.year == today.year:
+        return f"{_day_label(local.date())} {clock}"
+    return f"{_day_label(local.date())} {local.year} {clock}"
+
+
+def describe_due(due: datetime, now: datetime) -> str:
+    """Time left or overdue in whole units, rounded down: ``in 45m``, ``in 2h``, ``in 3d``, ``overdue 5h``.
+
+    Less than a minute ahead is ``in 0m``; from the due itself until a minute past it, ``due now``.
+    """
+    seconds = (due.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
+    if -60 < seconds <= 0:
+        return "due now"
+    amount = _whole_units(abs(seconds))
+    return f"in {amount}" if seconds > 0 else f"overdue {amount}"
+
+
+def _whole_units(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"

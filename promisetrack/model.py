@@ -1,0 +1,203 @@
+"""Dataclasses of the front desk: Promise, Customer, Event; enums Status, Risk, Outcome, EventKind.
+
+Pure core: no I/O, no clock. A promise's current state (due, owner, status, ...) is a fold of its
+effective events (``rebuild``), so undo is an appended ``undone`` event, never an erased one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Risk(StrEnum):
+    OK = "ok"
+    AT_RISK = "at_risk"
+    OVERDUE = "overdue"
+
+
+class Outcome(StrEnum):
+    KEPT = "kept"
+    RENEGOTIATED = "renegotiated"
+    LATE_NOTIFIED = "late_notified"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    CONTACTED = "contacted"
+    RESCHEDULED = "rescheduled"
+    REASSIGNED = "reassigned"
+    FLAGGED = "flagged"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+    NOTE = "note"
+    UNDONE = "undone"
+
+
+CHANNELS = ("phone", "email", "sms", "in-person")
+
+# Events that tell the customer something: they count as a contact for risk and outcomes.
+CONTACT_KINDS = frozenset({EventKind.CONTACTED, EventKind.RESCHEDULED})
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: int
+    name: str
+    phone: str = ""
+    email: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "phone": self.phone, "email": self.email}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Customer:
+        return cls(id=int(d["id"]), name=d["name"], phone=d.get("phone", ""), email=d.get("email", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    at: datetime
+    by: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "at": self.at.isoformat(), "by": self.by, "data": self.data}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        return cls(EventKind(d["kind"]), datetime.fromisoformat(d["at"]), d["by"], dict(d.get("data") or {}))
+
+
+@dataclass(slots=True)
+class Promise:
+    id: int
+    customer: Customer
+    what: str
+    owner: str
+    category: str
+    created_at: datetime
+    original_due: datetime
+    due: datetime
+    status: Status = Status.OPEN
+    complaint: bool = False
+    csat: int | None = None
+    closed_at: datetime | None = None
+    blocked: bool = False
+    blocked_note: str = ""
+    cancel_reason: str = ""
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is Status.OPEN
+
+    def effective_indices(self) -> list[int]:
+        """Indices of the events in force: all but ``undone`` markers and the events they undid."""
+        undone = {e.data["event"] for e in self.events if e.kind is EventKind.UNDONE}
+        return [i for i, e in enumerate(self.events) if i not in undone and e.kind is not EventKind.UNDONE]
+
+    def effective_events(self) -> list[Event]:
+        return [self.events[i] for i in self.effective_indices()]
+
+    def last_contact(self) -> datetime | None:
+        times = [e.at for e in self.effective_events() if e.kind in CONTACT_KINDS]
+        return max(times) if times else None
+
+    def due_set_at(self) -> datetime:
+        """When the due now in force was agreed: creation or the last reschedule."""
+        for e in reversed(self.effective_events()):
+            if e.kind is EventKind.RESCHEDULED:
+                return e.at
+        return self.created_at
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "customer": self.customer.to_dict(),
+            "what": self.what,
+            "owner": self.owner,
+            "category": self.category,
+            "created_at": self.created_at.isoformat(),
+            "original_due": self.original_due.isoformat(),
+            "due": self.due.isoformat(),
+            "status": self.status.value,
+            "complaint": self.complaint,
+            "csat": self.csat,
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "blocked": self.blocked,
+            "blocked_note": self.blocked_note,
+            "cancel_reason": self.cancel_reason,
+            "events": [e.to_dict() for e in self.events],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Promise:
+        closed = d.get("closed_at")
+        return cls(
+            id=int(d["id"]),
+            customer=Customer.from_dict(d["customer"]),
+            what=d["what"],
+            owner=d["owner"],
+            category=d["category"],
+            created_at=datetime.fromisoformat(d["created_at"]),
+            original_due=datetime.fromisoformat(d["original_due"]),
+            due=datetime.fromisoformat(d["due"]),
+            status=Status(d["status"]),
+            complaint=bool(d.get("complaint", False)),
+            csat=d.get("csat"),
+            closed_at=datetime.fromisoformat(closed) if closed else None,
+            blocked=bool(d.get("blocked", False)),
+            blocked_note=d.get("blocked_note", ""),
+            cancel_reason=d.get("cancel_reason", ""),
+            events=[Event.from_dict(e) for e in d.get("events", [])],
+        )
+
+
+def apply(p: Promise, e: Event) -> None:
+    """Fold one event into the promise's current state (in place)."""
+    data = e.data
+    match e.kind:
+        case EventKind.CREATED:
+            p.due = p.original_due = datetime.fromisoformat(data["due"])
+            p.owner, p.category, p.what = data["owner"], data["category"], data["what"]
+            p.complaint = bool(data.get("complaint", False))
+            p.status, p.closed_at, p.csat, p.cancel_reason = Status.OPEN, None, None, ""
+            p.blocked, p.blocked_note = False, ""
+        case EventKind.RESCHEDULED:
+            p.due = datetime.fromisoformat(data["due"])
+        case EventKind.REASSIGNED:
+            p.owner = data["owner"]
+        case EventKind.FLAGGED:
+            p.blocked = bool(data.get("blocked", True))
+            p.blocked_note = data.get("note", "") if p.blocked else ""
+        case EventKind.DONE:
+            p.status, p.closed_at, p.csat = Status.DONE, e.at, data.get("csat")
+            p.blocked, p.blocked_note = False, ""
+        case EventKind.CANCELLED:
+            p.status, p.closed_at, p.cancel_reason = Status.CANCELLED, e.at, data.get("reason", "")
+            p.blocked, p.blocked_note = False, ""
+        case EventKind.REOPENED:
+            p.status, p.closed_at, p.csat, p.cancel_reason = Status.OPEN, None, None, ""
+        case EventKind.CONTACTED | EventKind.NOTE | EventKind.UNDONE:
+            pass
+
+
+def rebuild(p: Promise) -> Promise:
+    """A copy of ``p`` whose state is replayed from its effective events (used after an undo)."""
+    q = replace(p, events=list(p.events))
+    for e in q.effective_events():
+        apply(q, e)
+    return q

@@ -1,0 +1,113 @@
+"""Risk of an open promise — ok, at risk (with reasons) or overdue — and the reality check at promise time.
+
+``assess`` also says when its answer could next change by time alone (``recheck_at``), so the board's
+minute tick re-assesses only the promises whose moment has come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from promisetrack.config import Settings
+from promisetrack.dates import BusinessCalendar, describe_due
+from promisetrack.metrics import lead_times_by_category, percentile
+from promisetrack.model import Customer, Promise, Risk
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    level: Risk
+    reasons: tuple[str, ...] = ()
+    recheck_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class RiskContext:
+    calendar: BusinessCalendar
+    settings: Settings
+    lead_p80: dict[str, float] = field(default_factory=dict)
+    load: dict[tuple[str, date], set[int]] = field(default_factory=dict)
+
+    def due_day(self, due: datetime) -> date:
+        return due.astimezone(self.calendar.tz).date()
+
+    def load_of(self, owner: str, due: datetime, pid: int) -> int:
+        """Open promises of ``owner`` due that day, counting promise ``pid`` once."""
+        return len(self.load.get((owner, self.due_day(due)), set()) | {pid})
+
+
+def build_context(
+    open_promises: Iterable[Promise], closed: Iterable[Promise], cal: BusinessCalendar, settings: Settings
+) -> RiskContext:
+    ctx = RiskContext(cal, settings)
+    for p in open_promises:
+        ctx.load.setdefault((p.owner, ctx.due_day(p.due)), set()).add(p.id)
+    for category, leads in lead_times_by_category(closed, cal).items():
+        if len(leads) >= settings.lead_samples:
+            ctx.lead_p80[category] = percentile(leads, 0.8) or 0.0
+    return ctx
+
+
+def hours_text(seconds: float) -> str:
+    hours = seconds / HOUR
+    if hours >= 8:
+        return f"{hours / 8:.1f} business days"
+    return f"{hours:.1f} business hours"
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    present = [m for m in moments if m is not None]
+    return min(present) if present else None
+
+
+def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
+    """The five rules of ARCHITECTURE §5 (time, lead time, load, blocked, silence) plus overdue."""
+    cal, s = ctx.calendar, ctx.settings
+    reasons: list[str] = []
+    if p.blocked:
+        reasons.append(f"blocked: {p.blocked_note}" if p.blocked_note else "blocked")
+    capacity = s.daily_capacity
+    load = ctx.load_of(p.owner, p.due, p.id)
+    if load > capacity:
+        reasons.append(f"{p.owner} has {load} due {p.due.astimezone(cal.tz):%a %d %b} (capacity {capacity})")
+    if now > p.due:
+        return Assessment(Risk.OVERDUE, (f"overdue {describe_due(p.due, now).removeprefix('overdue ')}", *reasons))
+
+    remaining = cal.business_seconds(now, p.due)
+    window = cal.business_seconds(p.due_set_at(), p.due)
+    threshold = max(s.min_hours * HOUR, s.window_fraction * window)
+    time_flag = cal.add_business_seconds(p.due, -threshold)
+    if remaining < threshold:
+        reasons.append(f"only {hours_text(remaining)} left")
+    p80 = ctx.lead_p80.get(p.category)
+    lead_flag = None
+    if p80 is not None:
+        lead_flag = cal.add_business_seconds(p.due, -p80)
+        if remaining < p80 and remaining >= threshold:
+            reasons.append(f"{p.category} usually takes {hours_text(p80)} (p80); {hours_text(remaining)} left")
+    since = p.last_contact() or p.created_at
+    interval = s.update_interval_hours * HOUR
+    silence_flag = cal.add_business_seconds(since, interval)
+    if cal.business_seconds(since, now) > interval:
+        reasons.append(f"no contact for {hours_text(cal.business_seconds(since, now))}")
+    future = [m for m in (time_flag, lead_flag, silence_flag) if m is not None and m > now]
+    recheck = _earliest(*future, p.due)
+    level = Risk.AT_RISK if reasons else Risk.OK
+    return Assessment(level, tuple(reasons), recheck)
+
+
+def reality_check(
+    due: datetime, now: datetime, owner: str, category: str, ctx: RiskContext, pid: int = 0
+) -> list[str]:
+    """What would make this promise hard to keep, said before it is made (or rescheduled)."""
+    probe = Promise(
+        id=pid, customer=Customer(0, ""), what="", owner=owner, category=category,
+        created_at=now, original_due=due, due=due,
+    )
+    warnings = list(ctx.calendar.reality_warnings(due))
+    warnings += [r for r in assess(probe, now, ctx).reasons if not r.startswith("no contact")]
+    return warnings

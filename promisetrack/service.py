@@ -1,0 +1,541 @@
+"""Desk: the one door to the data. Every operation of the CLI and the board — add, contact, reschedule, done,
+cancel, reassign, flag, note, undo, kudos and the queries — is a method here: validation, events, reality check.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from promisetrack import metrics
+from promisetrack.clock import Clock, OffsetClock, SystemClock
+from promisetrack.config import Settings, load_settings
+from promisetrack.dates import BusinessCalendar, parse_due
+from promisetrack.errors import PromiseError
+from promisetrack.metrics import Period, Recognition, Recurring, Report, TrendPoint
+from promisetrack.model import CHANNELS, Customer, Event, EventKind, Promise, Risk, Status, apply, rebuild
+from promisetrack.outcomes import derive_outcome
+from promisetrack.risk import Assessment, RiskContext, assess, build_context, reality_check
+from promisetrack.store import Store
+
+NAME_LIMIT = 200
+TEXT_LIMIT = 2000
+LIST_STATUSES = ("open", "at-risk", "overdue", "closed", "all")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_RISK_ORDER = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
+
+
+def clean_text(value: str | None, label: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+    """User text as it will be stored: one line, no control characters, within a length limit."""
+    text = " ".join((value or "").replace("\r", " ").replace("\n", " ").replace("\t", " ").split())
+    if required and not text:
+        raise PromiseError(f"{label} is required")
+    if _CONTROL.search(text):
+        raise PromiseError(f"{label} contains a control character")
+    if len(text) > limit:
+        raise PromiseError(f"{label} is {len(text)} characters long; keep it under {limit}")
+    return unicodedata.normalize("NFC", text)
+
+
+def parse_csat(value: int | str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        raise PromiseError(f"csat must be a whole number from 1 to 5, not {value!r}") from None
+    if not 1 <= score <= 5:
+        raise PromiseError(f"csat must be from 1 to 5, not {score}")
+    return score
+
+
+def parse_id(value: int | str) -> int:
+    try:
+        return int(str(value).strip().lstrip("#"))
+    except ValueError:
+        raise PromiseError(f"a promise id is a number like 1042, not {str(value)!r}") from None
+
+
+def _phone_key(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def resolve_user(cli_value: str | None) -> str:
+    if cli_value:
+        return cli_value
+    env = os.environ.get("PROMISETRACK_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "desk"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One promise as the board and the listings show it."""
+
+    promise: Promise
+    assessment: Assessment | None
+
+    @property
+    def risk(self) -> Risk | None:
+        return self.assessment.level if self.assessment else None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodDetail:
+    """What a report or an export of a period needs: the figures and the promises behind them."""
+
+    report: Report
+    closed: list[Row]
+    open: list[Row]
+    as_of: datetime
+
+
+def board_key(row: Row) -> tuple[int, datetime, int]:
+    """Overdue first, then at risk, then ok; within each, by due."""
+    return (_RISK_ORDER.get(row.risk, 3) if row.risk else 3, row.promise.due, row.promise.id)
+
+
+@dataclass(slots=True)
+class _Live:
+    signature: tuple[int, int, int] | None
+    promises: dict[int, Promise]
+    customers: dict[int, Customer]
+    kudos: list[dict[str, Any]]
+    context: RiskContext
+
+
+class Desk:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, user: str) -> None:
+        self.store, self.settings, self.clock, self.user = store, settings, clock, user
+        self.calendar = BusinessCalendar.from_settings(settings)
+        self._live: _Live | None = None
+
+    # ---------------------------------------------------------------- reading
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def _load(self) -> _Live:
+        signature = self.store.signature()
+        if self._live is not None and self._live.signature == signature and signature is not None:
+            return self._live
+        snap = self.store.read()
+        promises = {pid: Promise.from_dict(doc) for pid, doc in snap.promises.items()}
+        customers = {cid: Customer.from_dict(doc) for cid, doc in snap.customers.items()}
+        open_ = [p for p in promises.values() if p.is_open]
+        closed = [p for p in promises.values() if not p.is_open]
+        context = build_context(open_, closed, self.calendar, self.settings)
+        self._live = _Live(signature, promises, customers, snap.kudos, context)
+        return self._live
+
+    def changed(self) -> bool:
+        """Has another process (or this one) written since the last read?"""
+        return self._live is None or self._live.signature != self.store.signature()
+
+    def context(self) -> RiskContext:
+        return self._load().context
+
+    def assess(self, p: Promise, now: datetime | None = None) -> Assessment | None:
+        if not p.is_open:
+            return None
+        return assess(p, now or self.now(), self._load().context)
+
+    def get(self, pid: int | str) -> Promise:
+        number = parse_id(pid)
+        promise = self._load().promises.get(number)
+        if promise is None:
+            for doc in self.store.read_archive(self.store.archive_months()):
+                if doc["id"] == number:
+                    return Promise.from_dict(doc)
+            raise PromiseError(f"no promise {number}")
+        return promise
+
+    def row(self, pid: int | str) -> Row:
+        p = self.get(pid)
+        return Row(p, self.assess(p))
+
+    def board(self, now: datetime | None = None) -> list[Row]:
+        """Every open promise with its risk, in board order."""
+        now = now or self.now()
+        live = self._load()
+        rows = [Row(p, assess(p, now, live.context)) for p in live.promises.values() if p.is_open]
+        return sorted(rows, key=board_key)
+
+    def listing(
+        self, status: str = "open", owner: str | None = None, category: str | None = None
+    ) -> list[Row]:
+        """Promises of the live file by status (open, at-risk, overdue, closed, all), owner and category."""
+        if status not in LIST_STATUSES:
+            raise PromiseError(f"status must be one of {', '.join(LIST_STATUSES)}, not {status!r}")
+        now = self.now()
+        rows = self.board(now)
+        if status == "at-risk":
+            rows = [r for r in rows if r.risk is Risk.AT_RISK]
+        elif status == "overdue":
+            rows = [r for r in rows if r.risk is Risk.OVERDUE]
+        elif status in ("closed", "all"):
+            closed = [p for p in self._load().promises.values() if not p.is_open]
+            closed_rows = [Row(p, None) for p in sorted(closed, key=lambda p: p.closed_at or p.due, reverse=True)]
+            rows = closed_rows if status == "closed" else rows + closed_rows
+        if owner:
+            rows = [r for r in rows if r.promise.owner.casefold() == owner.casefold()]
+        if category:
+            rows = [r for r in rows if r.promise.category.casefold() == category.casefold()]
+        return rows
+
+    def customers(self) -> list[Customer]:
+        return sorted(self._load().customers.values(), key=lambda c: c.name.casefold())
+
+    def find_customers(self, text: str, limit: int = 8) -> list[Customer]:
+        """Known customers whose name, phone or email contains ``text`` (for suggestions as you type)."""
+        needle = text.strip().casefold()
+        if not needle:
+            return []
+        digits = _phone_key(needle)
+        found = [
+            c for c in self.customers()
+            if needle in c.name.casefold() or needle in c.email.casefold()
+            or (len(digits) >= 3 and digits in _phone_key(c.phone))
+        ]
+        return found[:limit]
+
+    def customer_history(self, customer_id: int) -> list[Promise]:
+        """Every live promise of that customer, newest first."""
+        promises = [p for p in self._load().promises.values() if p.customer.id == customer_id]
+        return sorted(promises, key=lambda p: p.created_at, reverse=True)
+
+    def preview_due(self, phrase: str, now: datetime | None = None) -> datetime:
+        """Parse a due phrase the way ``add`` and ``reschedule`` will (raises PromiseError)."""
+        return parse_due(phrase, now or self.now(), self.calendar)
+
+    def check_promise(self, due: datetime, owner: str, category: str, pid: int = 0) -> list[str]:
+        """The reality check: what would make this due hard to keep."""
+        return reality_check(due, self.now(), owner, category, self._load().context, pid)
+
+    # ---------------------------------------------------------------- changing
+    def _event(self, kind: EventKind, /, **data: Any) -> Event:
+        return Event(kind, self.now(), self.user, data)
+
+    def _archive_old(self, tx: Any, now: datetime) -> None:
+        cutoff = now - timedelta(days=self.settings.archive_after_days)
+        for pid, doc in list(tx.promises.items()):
+            closed = doc.get("closed_at")
+            if closed and doc.get("status") != Status.OPEN.value:
+                closed_at = datetime.fromisoformat(closed)
+                if closed_at < cutoff:
+                    tx.archive(pid, closed_at.astimezone(self.calendar.tz).strftime("%Y-%m"))
+
+    def _change(self, pid: int | str, make_event: Callable[[Promise], Event]) -> Promise:
+        """Load the promise under the lock, check and append one event, save."""
+        number = parse_id(pid)
+        with self.store.transaction() as tx:
+            doc = tx.promises.get(number)
+            if doc is None:
+                raise PromiseError(f"no open or recent promise {number}")
+            promise = Promise.from_dict(doc)
+            event = make_event(promise)
+            promise.events.append(event)
+            apply(promise, event)
+            tx.put_promise(promise.to_dict())
+            self._archive_old(tx, event.at)
+        return promise
+
+    @staticmethod
+    def _require_open(p: Promise, doing: str) -> None:
+        if not p.is_open:
+            raise PromiseError(f"promise {p.id} is already {p.status.value}; it cannot be {doing}")
+
+    def _link_customer(self, tx: Any, name: str, phone: str, email: str) -> Customer:
+        phone_key, email_key = _phone_key(phone), email.casefold()
+        for doc in tx.customers.values():
+            known = Customer.from_dict(doc)
+            if (phone_key and _phone_key(known.phone) == phone_key) or (
+                email_key and known.email.casefold() == email_key
+            ):
+                merged = Customer(known.id, known.name, known.phone or phone, known.email or email)
+                if merged != known:
+                    tx.put_customer(merged.to_dict())
+                return merged
+        customer = Customer(tx.next_id("customer"), name, phone, email)
+        tx.put_customer(customer.to_dict())
+        return customer
+
+    def add(
+        self,
+        customer: str,
+        what: str,
+        due: str,
+        *,
+        phone: str = "",
+        email: str = "",
+        owner: str | None = None,
+        category: str | None = None,
+        complaint: bool = False,
+    ) -> tuple[Promise, list[str]]:
+        """Make a promise. Returns it and the reality-check warnings (which do not stop it)."""
+        name = clean_text(customer, "customer name", limit=NAME_LIMIT)
+        what_text = clean_text(what, "what was promised")
+        phone = clean_text(phone, "phone", required=False, limit=NAME_LIMIT)
+        email = clean_text(email, "email", required=False, limit=NAME_LIMIT)
+        if email and "@" not in email:
+            raise PromiseError(f"email {email!r} has no @")
+        owner_name = clean_text(owner or self.user, "owner", limit=NAME_LIMIT)
+        category_name = clean_text(category or self.settings.default_category, "category", limit=NAME_LIMIT)
+        now = self.now()
+        due_at = parse_due(due, now, self.calendar)
+        warnings = self.check_promise(due_at, owner_name, category_name)
+        with self.store.transaction() as tx:
+            linked = self._link_customer(tx, name, phone, email)
+            pid = tx.next_id("promise")
+            created = Event(EventKind.CREATED, now, self.user, {
+                "due": due_at.isoformat(), "owner": owner_name, "category": category_name,
+                "what": what_text, "complaint": complaint, "customer": linked.id,
+            })
+            promise = Promise(
+                id=pid, customer=linked, what=what_text, owner=owner_name, category=category_name,
+                created_at=now, original_due=due_at, due=due_at, complaint=complaint, events=[created],
+            )
+            tx.put_promise(promise.to_dict())
+            self._archive_old(tx, now)
+        return promise, warnings
+
+    def contact(self, pid: int | str, note: str, channel: str = "phone") -> Promise:
+        text = clean_text(note, "note")
+        if channel not in CHANNELS:
+            raise PromiseError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "contacted")
+            return self._event(EventKind.CONTACTED, channel=channel, note=text)
+
+        return self._change(pid, event)
+
+    def reschedule(self, pid: int | str, due: str, note: str) -> tuple[Promise, list[str]]:
+        text = clean_text(note, "note")
+        due_at = parse_due(due, self.now(), self.calendar)
+        current = self.get(pid)
+        self._require_open(current, "rescheduled")
+        if due_at == current.due:
+            raise PromiseError(f"promise {current.id} is already due then")
+        warnings = self.check_promise(due_at, current.owner, current.category, current.id)
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "rescheduled")
+            return self._event(EventKind.RESCHEDULED, due=due_at.isoformat(), previous=p.due.isoformat(), note=text)
+
+        return self._change(pid, event), warnings
+
+    def done(self, pid: int | str, csat: int | str | None = None, note: str | None = None) -> Promise:
+        score = parse_csat(csat)
+        text = clean_text(note, "note", required=False)
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "done")
+            return self._event(EventKind.DONE, csat=score, note=text)
+
+        return self._change(pid, event)
+
+    def cancel(self, pid: int | str, reason: str) -> Promise:
+        text = clean_text(reason, "reason")
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "cancelled")
+            return self._event(EventKind.CANCELLED, reason=text)
+
+        return self._change(pid, event)
+
+    def reassign(self, pid: int | str, owner: str) -> Promise:
+        name = clean_text(owner, "owner", limit=NAME_LIMIT)
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "reassigned")
+            if p.owner == name:
+                raise PromiseError(f"promise {p.id} is already {name}'s")
+            return self._event(EventKind.REASSIGNED, owner=name, previous=p.owner)
+
+        return self._change(pid, event)
+
+    def flag(self, pid: int | str, note: str) -> Promise:
+        text = clean_text(note, "note (what it is waiting on)")
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "flagged")
+            return self._event(EventKind.FLAGGED, blocked=True, note=text)
+
+        return self._change(pid, event)
+
+    def unflag(self, pid: int | str) -> Promise:
+        def event(p: Promise) -> Event:
+            if not p.blocked:
+                raise PromiseError(f"promise {p.id} is not flagged")
+            return self._event(EventKind.FLAGGED, blocked=False)
+
+        return self._change(pid, event)
+
+    def note(self, pid: int | str, text: str) -> Promise:
+        body = clean_text(text, "note")
+        return self._change(pid, lambda p: self._event(EventKind.NOTE, note=body))
+
+    def undo(self) -> str:
+        """Undo the last change this user made (if nobody changed that promise since). Returns what was undone."""
+        with self.store.transaction() as tx:
+            latest: tuple[datetime, int, int] | None = None
+            for pid, doc in tx.promises.items():
+                promise = Promise.from_dict(doc)
+                for index in promise.effective_indices():
+                    e = promise.events[index]
+                    if e.by == self.user and (latest is None or e.at >= latest[0]):
+                        latest = (e.at, pid, index)
+            if latest is None:
+                raise PromiseError(f"nothing to undo for {self.user}")
+            _, pid, index = latest
+            promise = Promise.from_dict(tx.promises[pid])
+            target = promise.events[index]
+            later = [e for e in promise.effective_events()[1:] if e.at > target.at and e.by != self.user]
+            if later:
+                raise PromiseError(
+                    f"can't undo your {target.kind.value} of {pid}: {later[-1].by} changed it after you"
+                )
+            if target.kind is EventKind.CREATED:
+                tx.delete_promise(pid)
+                return f"undid adding promise {pid} (removed)"
+            promise.events.append(self._event(EventKind.UNDONE, event=index, kind=target.kind.value))
+            tx.put_promise(rebuild(promise).to_dict())
+        return f"undid {target.kind.value} of promise {pid}"
+
+    def kudos(self, person: str, note: str, from_customer: str = "") -> dict[str, Any]:
+        """Record praise for a staff member, from a customer or a colleague."""
+        doc = {
+            "person": clean_text(person, "person", limit=NAME_LIMIT),
+            "note": clean_text(note, "note"),
+            "from_customer": clean_text(from_customer, "customer", required=False, limit=NAME_LIMIT),
+            "by": self.user,
+            "at": self.now().isoformat(),
+        }
+        with self.store.transaction() as tx:
+            tx.add_kudos(doc)
+        return doc
+
+    def kudos_list(self) -> list[dict[str, Any]]:
+        return list(self._load().kudos)
+
+    # ---------------------------------------------------------------- measuring
+    def period(
+        self, *, month: str | None = None, week: str | None = None, first: str | None = None, last: str | None = None
+    ) -> Period:
+        """The period of ``--month``, ``--week`` or ``--from/--to`` in the desk's zone (default: this month)."""
+        return metrics.parse_period(self.now(), self.calendar.tz, month=month, week=week, first=first, last=last)
+
+    def last_week(self) -> Period:
+        """The ISO week just ended, per the desk's clock."""
+        return metrics.previous_week(self.now(), self.calendar.tz)
+
+    def _pool(self, start: datetime, end: datetime) -> list[Promise]:
+        """Every live promise plus those archived in the months ``[start, end)`` touches (and no other month)."""
+        tz = self.calendar.tz
+        months = set(Period("", start.astimezone(tz), end.astimezone(tz)).months())
+        wanted = [m for m in self.store.archive_months() if m in months]
+        return [Promise.from_dict(doc) for doc in self.store.read_closed(wanted)]
+
+    def closed_between(self, start: datetime, end: datetime) -> list[Promise]:
+        """Promises closed (done or cancelled) in ``[start, end)``, reading only the archive months needed."""
+        return metrics.closed_in(self._pool(start, end), Period("", start, end))
+
+    def open_rows_at(self, moment: datetime, pool: Iterable[Promise] | None = None) -> list[Row]:
+        """The promises open at ``moment`` as they stood then, with their risk then, in board order.
+
+        From ``now`` on, that is the board. Before, each promise's state is replayed from its events before
+        ``moment`` and assessed against the load and lead times of that moment.
+        """
+        now = self.now()
+        if moment >= now:
+            return self.board(now)
+        if pool is None:
+            pool = self._pool(moment, now)
+        states = [s for p in pool if (s := metrics.state_at(p, moment)) is not None]
+        open_ = [s for s in states if s.is_open]
+        context = build_context(open_, [s for s in states if not s.is_open], self.calendar, self.settings)
+        return sorted((Row(s, assess(s, moment, context)) for s in open_), key=board_key)
+
+    def period_detail(self, period: Period) -> PeriodDetail:
+        """A period's report, its closed promises and the promises open at its end (or now, if it has not ended)."""
+        now = self.now()
+        as_of = min(period.end, now)
+        pool = self._pool(period.start, max(period.end, now))
+        open_rows = self.open_rows_at(as_of, pool)
+        closed = sorted(metrics.closed_in(pool, period), key=lambda p: (p.closed_at or p.due, p.id))
+        report = metrics.figures(closed, period, self.calendar, open_rows)
+        return PeriodDetail(report, [Row(p, None) for p in closed], open_rows, as_of)
+
+    def period_report(self, period: Period) -> Report:
+        return self.period_detail(period).report
+
+    def trends(self, weeks: int = 8, months: int = 6) -> dict[str, list[TrendPoint]]:
+        """On-time and proactive-contact rates of the last ``weeks`` ISO weeks and ``months`` months (oldest first)."""
+        now, tz = self.now(), self.calendar.tz
+        week_periods = metrics.recent_weeks(now, tz, weeks)
+        month_periods = metrics.recent_months(now, tz, months)
+        start = min(week_periods[0].start, month_periods[0].start)
+        pool = self.closed_between(start, max(week_periods[-1].end, month_periods[-1].end))
+        return {
+            "weeks": metrics.trend(pool, week_periods, self.calendar),
+            "months": metrics.trend(pool, month_periods, self.calendar),
+        }
+
+    def recurring_issues(self, weeks: int = 8, min_total: int = 2) -> dict[str, list[Recurring]]:
+        """Categories and words of complaint promises that keep coming back over the last ``weeks`` weeks."""
+        periods = metrics.recent_weeks(self.now(), self.calendar.tz, weeks)
+        pool = self._pool(periods[0].start, periods[-1].end)
+        return metrics.recurring_issues(pool, periods, min_total=min_total)
+
+    def recognition(self, period: Period) -> list[Recognition]:
+        """Each staff member against the desk's standards in the period, with kudos received."""
+        return metrics.recognition(
+            self.closed_between(period.start, period.end), period, self.calendar,
+            metrics.Standards.from_settings(self.settings), self.kudos_list(), self.settings.staff,
+        )
+
+
+def promise_json(row: Row) -> dict[str, Any]:
+    """The JSON shape of a promise (CLI ``--json``, exports)."""
+    p, a = row.promise, row.assessment
+    outcome = derive_outcome(p)
+    doc = p.to_dict()
+    doc["customer"] = {"name": p.customer.name, "phone": p.customer.phone, "email": p.customer.email}
+    doc["customer_id"] = p.customer.id
+    doc["risk"] = a.level.value if a else None
+    doc["risk_reasons"] = list(a.reasons) if a else []
+    doc["outcome"] = outcome.value if outcome else None
+    return doc
+
+
+def open_desk(
+    data_dir: Path, *, now: str | None = None, user: str | None = None, clock: Clock | None = None
+) -> Desk:
+    """A Desk on a data dir: its settings, its store, the clock (``--now`` starts it at a moment) and the user."""
+    settings = load_settings(data_dir)
+    store = Store(data_dir, backups_kept=settings.backups_kept)
+    if clock is None:
+        clock = SystemClock(settings.tz)
+        if now:
+            cal = BusinessCalendar.from_settings(settings)
+            try:
+                start = parse_due(now, clock.now(), cal, allow_past=True)
+            except PromiseError as exc:
+                raise PromiseError(f"--now: {exc.message}") from None
+            clock = OffsetClock(start, clock)
+    return Desk(store, settings, clock, resolve_user(user))
+
+
+def rows_of(promises: Iterable[Promise], desk: Desk) -> list[Row]:
+    return [Row(p, desk.assess(p)) for p in promises]

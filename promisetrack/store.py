@@ -1,0 +1,654 @@
+"""Store: the only module that touches data files — TinyDB over our own atomic, locked storage, with a live file,
+a monthly archive and rolling daily backups. It keeps plain JSON-able dicts and knows nothing of the model.
+
+Layout of a data dir (dir 0700, files 0600)::
+
+    promisetrack.json          live file: open promises and the recently closed ones (TinyDB layout)
+    promisetrack.lock          kernel lock (filelock.FileLock) taken by every write
+    archive/YYYY-MM.json       older closed promises, by closing month (same layout)
+    backups/promisetrack-YYYY-MM-DD.json   copies of the live file, one per day, newest ``backups_kept`` kept
+
+Every write: lock -> re-read -> change in memory -> temp file in the same dir -> fsync -> ``os.replace`` -> fsync
+the dir. Reads take no lock: a reader sees the old file or the new one, never a torn one. tinydb, filelock and orjson
+are imported on first use, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promisetrack.errors import DataError, StoreLockedError
+
+if TYPE_CHECKING:
+    from tinydb import TinyDB
+    from tinydb.table import Table
+
+SCHEMA_VERSION = 1
+FILE_NAME = "promisetrack.json"
+LOCK_NAME = "promisetrack.lock"
+FIRST_ID = {"promise": 1001, "customer": 1}
+COUNTER_KEY = {"promise": "next_promise_id", "customer": "next_customer_id"}
+KIND_TABLE = {"promise": "promises", "customer": "customers"}
+LOCKED_MESSAGE = "another desk is saving — try again"
+MOUNTS = Path("/proc/mounts")
+NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "fuse.sshfs", "afs", "ncpfs"})
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_ARCHIVE_FILE = re.compile(r"(\d{4}-(?:0[1-9]|1[0-2]))\.json")
+_BACKUP_FILE = re.compile(r"promisetrack-\d{4}-\d{2}-\d{2}\.json")
+_TEMP_GLOB = ".*.json.*.tmp"  # what _write_atomic leaves behind when the process dies mid-save
+_JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}
+
+
+@dataclass
+class Snapshot:
+    """The live file as read at one moment (archived promises are not in it)."""
+
+    promises: dict[int, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    kudos: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Tx:
+    """One transaction's view of the live file; valid only inside ``Store.transaction()``.
+
+    ``promises`` and ``customers`` are read-only views of the live tables, kept current as you put and delete.
+    Do not change the dicts they hand out in place: pass a changed copy (or the same dict) to ``put_*``.
+    """
+
+    def __init__(self, db: TinyDB, document: type) -> None:
+        self._db = db
+        self._document = document
+        self._archived: dict[str, dict[int, dict[str, Any]]] = {}
+        self._valid = True
+        self.promises: Mapping[int, dict[str, Any]] = _TableView(db.storage, "promises")
+        self.customers: Mapping[int, dict[str, Any]] = _TableView(db.storage, "customers")
+
+    def next_id(self, kind: str) -> int:
+        """The next id of a ``"promise"`` (from 1001) or a ``"customer"`` (from 1); the counter is saved in meta."""
+        self._check_valid()
+        if kind not in COUNTER_KEY:
+            raise ValueError(f"unknown id kind {kind!r}: expected one of {sorted(COUNTER_KEY)}")
+        meta = dict(self._table("meta").get(doc_id=1) or {"schema": SCHEMA_VERSION})
+        current = _counter(meta, kind, self._db.storage.tables)
+        meta[COUNTER_KEY[kind]] = current + 1
+        self._replace(self._table("meta"), 1, meta)
+        return current
+
+    def put_promise(self, doc: dict[str, Any]) -> None:
+        """Insert or replace the promise ``doc["id"]`` in the live file."""
+        self._check_valid()
+        self._replace(self._table("promises"), _doc_id(doc), doc)
+
+    def delete_promise(self, pid: int) -> None:
+        """Remove a promise from the live file (no-op if it is not there)."""
+        self._check_valid()
+        self._table("promises").remove(doc_ids=[pid])
+
+    def put_customer(self, doc: dict[str, Any]) -> None:
+        """Insert or replace the customer ``doc["id"]``."""
+        self._check_valid()
+        self._replace(self._table("customers"), _doc_id(doc), doc)
+
+    def add_kudos(self, doc: dict[str, Any]) -> None:
+        """Append a kudos record."""
+        self._check_valid()
+        self._table("kudos").insert(dict(doc))
+
+    def archive(self, pid: int, month: str) -> None:
+        """Move a (closed) promise from the live file to ``archive/<month>.json`` when the transaction commits."""
+        self._check_valid()
+        _check_month(month)
+        promises = self._table("promises")
+        doc = promises.get(doc_id=pid)
+        if doc is None:
+            raise KeyError(f"promise {pid} is not in the live file")
+        promises.remove(doc_ids=[pid])
+        for docs in self._archived.values():
+            docs.pop(pid, None)
+        self._archived.setdefault(month, {})[pid] = dict(doc)
+
+    @property
+    def changed(self) -> bool:
+        return self._db.storage.changed or bool(self._archived)
+
+    def _table(self, name: str) -> Table:
+        return self._db.table(name, cache_size=0)
+
+    def _replace(self, table: Table, doc_id: int, doc: Mapping[str, Any]) -> None:
+        new = dict(doc)  # a copy: ``doc`` may be the very dict the table holds
+
+        def overwrite(stored: dict[str, Any]) -> None:
+            stored.clear()
+            stored.update(new)
+
+        if table.contains(doc_id=doc_id):
+            table.update(overwrite, doc_ids=[doc_id])  # update() alone would merge, keeping removed keys
+        else:
+            table.insert(self._document(new, doc_id))
+
+    def _check_valid(self) -> None:
+        if not self._valid:
+            raise RuntimeError("this transaction is over: use a Tx only inside Store.transaction()")
+
+
+class Store:
+    """The data dir: read snapshots without a lock, change them in locked, atomic transactions."""
+
+    def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0, backups_kept: int = 7) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / FILE_NAME
+        self.archive_dir = self.data_dir / "archive"
+        self.backups_dir = self.data_dir / "backups"
+        self.lock_path = self.data_dir / LOCK_NAME
+        self.lock_timeout = lock_timeout
+        self.backups_kept = backups_kept
+        self._local = threading.local()
+        self._notes: list[str] = []
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def read(self) -> Snapshot:
+        """The live file now; a missing file is an empty snapshot (and is not created)."""
+        db = self._open_live()
+        tables = db.storage.tables
+        return Snapshot(
+            promises={doc.doc_id: doc for doc in db.table("promises", cache_size=0)},
+            customers={doc.doc_id: doc for doc in db.table("customers", cache_size=0)},
+            kudos=sorted(db.table("kudos", cache_size=0), key=lambda doc: doc.doc_id),
+            meta=_full_meta(tables),
+        )
+
+    def signature(self) -> tuple[int, int, int] | None:
+        """(inode, mtime in ns, size) of the live file, None if there is none; changes with every save."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise DataError(f"could not read {self.path}: {_why(error)}") from error
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def archive_months(self) -> list[str]:
+        """The months that have an archive file, "YYYY-MM", oldest first."""
+        return sorted(match[1] for name in _listdir(self.archive_dir) if (match := _ARCHIVE_FILE.fullmatch(name)))
+
+    def read_archive(self, months: Iterable[str]) -> list[dict[str, Any]]:
+        """The promises in those months' archive files (a month without a file has none)."""
+        return list(self._archived_promises(months).values())
+
+    def read_closed(self, months: Iterable[str]) -> list[dict[str, Any]]:
+        """Promises archived in those months plus every live promise, once each by id (the live copy wins)."""
+        promises = self._archived_promises(months)
+        promises.update(self.read().promises)
+        return [promises[pid] for pid in sorted(promises)]
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """Lock, re-read, yield a Tx; save what changed when the block ends, write nothing if it raises."""
+        if getattr(self._local, "active", False):
+            raise RuntimeError("Store.transaction() does not nest")
+        self._local.active = True
+        try:
+            self._make_dir(self.data_dir)
+            with self._locked():
+                self._remove_stale_temps()
+                db = self._open_live()
+                tx = Tx(db, _tinydb()[1])
+                try:
+                    yield tx
+                finally:
+                    tx._valid = False
+                if tx.changed:
+                    self._commit(tx)
+        finally:
+            self._local.active = False
+
+    # --- health ----------------------------------------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """Problems found in the data dir, as sentences for a person; [] when all is well."""
+        if not self.data_dir.exists():
+            return []
+        if not self.data_dir.is_dir():
+            return [f"{self.data_dir} is not a folder"]
+        problems = _access_problems(self.data_dir, 0o700)
+        try:
+            self._open_live()
+        except DataError as error:
+            problems.append(error.message)
+        problems += _access_problems(self.path, 0o600)
+        problems += _access_problems(self.archive_dir, 0o700)
+        for month in self.archive_months():
+            path = self._archive_path(month)
+            try:
+                self._open_archive(path, month)
+            except DataError as error:
+                problems.append(error.message)
+            problems += _access_problems(path, 0o600)
+        problems += _access_problems(self.backups_dir, 0o700)
+        for path in self._backup_files():
+            try:
+                _open_db(path, {})
+            except _Unusable as unusable:
+                problems.append(f"the backup {path} cannot be used: {unusable.reason}; delete it")
+            except DataError as error:
+                problems.append(error.message)
+            problems += _access_problems(path, 0o600)
+        return problems
+
+    def newest_good_backup(self) -> Path | None:
+        """The newest backup that reads and validates, None if there is none."""
+        for path in reversed(self._backup_files()):
+            try:
+                _open_db(path, {})
+            except (_Unusable, DataError):
+                continue
+            return path
+        return None
+
+    def warnings(self) -> list[str]:
+        """Things the desk should know that do not stop it working."""
+        notes = list(self._notes)
+        fstype = network_filesystem(self.data_dir, _read_mounts())
+        if fstype:
+            notes.append(
+                f"the data folder {self.data_dir} is on a network filesystem ({fstype}): "
+                "locks do not work across NFS clients, so use it from one computer at a time"
+            )
+        return notes
+
+    # --- internals -------------------------------------------------------------------------------------------
+
+    def _open_live(self) -> TinyDB:
+        try:
+            return _open_db(self.path, _empty_live())
+        except _Unusable as unusable:
+            raise DataError(
+                f"{self.path} cannot be used: {unusable.reason}. Nothing was changed. {self._restore_hint()}"
+            ) from None
+
+    def _open_archive(self, path: Path, month: str) -> TinyDB:
+        try:
+            return _open_db(path, _empty_archive(month))
+        except _Unusable as unusable:
+            raise DataError(
+                f"{path} cannot be used: {unusable.reason}. Nothing was changed. Archive files have no backups: "
+                "restore it from your own copies, or move it out of the archive folder to carry on without it."
+            ) from None
+
+    def _restore_hint(self) -> str:
+        backup = self.newest_good_backup()
+        if backup is None:
+            return "There is no backup yet."
+        import shlex
+
+        return (
+            f"The newest good backup is {backup}: to restore it, close promisetrack on every desk and copy it over "
+            f"the data file (cp {shlex.quote(str(backup))} {shlex.quote(str(self.path))})."
+        )
+
+    def _archive_path(self, month: str) -> Path:
+        _check_month(month)
+        return self.archive_dir / f"{month}.json"
+
+    def _archived_promises(self, months: Iterable[str]) -> dict[int, dict[str, Any]]:
+        promises: dict[int, dict[str, Any]] = {}
+        for month in months:
+            db = self._open_archive(self._archive_path(month), month)
+            promises.update((doc.doc_id, doc) for doc in db.table("promises", cache_size=0))
+        return promises
+
+    def _backup_files(self) -> list[Path]:
+        names = sorted(name for name in _listdir(self.backups_dir) if _BACKUP_FILE.fullmatch(name))
+        return [self.backups_dir / name for name in names]
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self.lock_path, timeout=self.lock_timeout, mode=0o600, fallback_to_soft=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreLockedError(LOCKED_MESSAGE) from None
+        except OSError as error:
+            raise DataError(f"could not lock {self.lock_path}: {_why(error)} — nothing was changed") from error
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files of a save that died midway; only a lock holder may remove them (none is being written)."""
+        for folder in (self.data_dir, self.archive_dir, self.backups_dir):
+            for temp in folder.glob(_TEMP_GLOB):
+                with suppress(FileNotFoundError):
+                    temp.unlink()
+
+    def _commit(self, tx: Tx) -> None:
+        """Backup of the old live file, then archive files, then the live file; each an atomic replace.
+
+        Everything is read and serialised before the first write, so a bad archive file or an unserialisable
+        value stops the commit with nothing written.
+        """
+        import orjson
+
+        document = _tinydb()[1]
+        saves: list[tuple[Path, bytes]] = []
+        for month, docs in sorted(tx._archived.items()):
+            path = self._archive_path(month)
+            archive = self._open_archive(path, month)
+            promises = archive.table("promises", cache_size=0)
+            promises.remove(doc_ids=list(docs))
+            promises.insert_multiple(document(doc, pid) for pid, doc in docs.items())
+            saves.append((path, orjson.dumps(archive.storage.tables)))
+        live = tx._db.storage
+        live.tables.setdefault("meta", {})["1"] = {**_full_meta(live.tables), "schema": SCHEMA_VERSION}
+        saves.append((self.path, orjson.dumps(live.tables)))
+
+        self._backup(live)
+        if len(saves) > 1:
+            self._make_dir(self.archive_dir)
+        for path, payload in saves:
+            self._save(path, payload)
+
+    def _backup(self, live: _FileStorage) -> None:
+        """Copy the live file as read (so known good) to backups/ once per date of its mtime; prune old ones."""
+        if live.raw is None or live.mtime_ns is None or self.backups_kept < 1:
+            return
+        from datetime import datetime
+
+        day = datetime.fromtimestamp(live.mtime_ns / 1e9).date().isoformat()
+        target = self.backups_dir / f"promisetrack-{day}.json"
+        if target.exists():
+            return
+        self._make_dir(self.backups_dir)
+        self._save(target, live.raw)
+        for old in self._backup_files()[: -self.backups_kept]:
+            # A backup that cannot be pruned costs only space; check() reports an unwritable backups folder.
+            with suppress(OSError):
+                old.unlink()
+
+    def _save(self, path: Path, payload: bytes) -> None:
+        try:
+            _write_atomic(path, payload)
+        except OSError as error:
+            raise DataError(f"could not save {path}: {_why(error)} — nothing was changed") from error
+        try:
+            _fsync_dir(path.parent)
+        except OSError as error:
+            # The new file is in place and fsynced, and other desks already see it: reporting "nothing was
+            # changed" would be false, so the save stands and the desk is told it may not survive a power cut.
+            note = f"could not confirm the save of {path} on disk ({_why(error)}): a power cut now could undo it"
+            if note not in self._notes:
+                self._notes.append(note)
+
+    def _make_dir(self, path: Path) -> None:
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise DataError(f"could not create {path}: {_why(error)} — nothing was changed") from error
+
+
+class _TableView(Mapping):
+    """Read-only ``{id: doc}`` view of one table of a transaction's in-memory data."""
+
+    def __init__(self, storage: _FileStorage, name: str) -> None:
+        self._storage = storage
+        self._name = name
+
+    def _raw(self) -> dict[str, dict[str, Any]]:
+        return self._storage.tables.get(self._name, {})  # TinyDB swaps the table dict on every change
+
+    def __getitem__(self, doc_id: int) -> dict[str, Any]:
+        if type(doc_id) is not int:
+            raise KeyError(doc_id)
+        return self._raw()[str(doc_id)]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return type(doc_id) is int and str(doc_id) in self._raw()
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(key) for key in self._raw())
+
+    def __len__(self) -> int:
+        return len(self._raw())
+
+
+class _FileStorage:
+    """Our TinyDB storage (TinyDB's Storage is mixed in by ``_tinydb()``, so tinydb loads only when needed).
+
+    It opens its file by path once, when built, validates it and keeps the tables in memory; TinyDB's writes
+    change only that memory, and ``Store._commit`` saves it atomically. A missing file reads as ``empty``. Never
+    TinyDB's JSONStorage: that one rewrites in place and keeps a handle to a file that saves replace.
+    """
+
+    def __init__(self, path: Path, empty: dict[str, Any]) -> None:
+        self.path = path
+        self.raw: bytes | None = None
+        self.mtime_ns: int | None = None
+        self.changed = False
+        try:
+            with open(path, "rb") as file:
+                self.mtime_ns = os.fstat(file.fileno()).st_mtime_ns
+                self.raw = file.read()
+        except FileNotFoundError:
+            self.tables = empty
+            return
+        except OSError as error:
+            raise DataError(f"could not read {path}: {_why(error)} — nothing was changed") from error
+        self.tables = _parse(self.raw)
+
+    def read(self) -> dict[str, Any]:
+        return self.tables
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.tables = data
+        self.changed = True
+
+    def close(self) -> None:
+        """Nothing to close: no handle outlives a read."""
+
+
+class _Unusable(Exception):
+    """A data file that must not be used or overwritten; ``reason`` completes "<file> cannot be used: ..."."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@cache
+def _tinydb() -> tuple[type, type, type]:
+    """TinyDB, its Document class and our storage class, imported on first use."""
+    from tinydb import TinyDB
+    from tinydb.storages import Storage
+    from tinydb.table import Document
+
+    storage = type("FileStorage", (_FileStorage, Storage), {"__doc__": _FileStorage.__doc__})
+    return TinyDB, Document, storage
+
+
+def _open_db(path: Path, empty: dict[str, Any]) -> TinyDB:
+    tinydb, _, storage = _tinydb()
+    return tinydb(path, empty, storage=storage)
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    """The tables in a data file's bytes, or ``_Unusable`` saying what is wrong with them."""
+    import orjson
+
+    if not raw:
+        raise _Unusable("it is empty (0 bytes)")
+    try:
+        tables = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise _Unusable(_json_problem(error, len(raw))) from None
+    _validate(tables)
+    return tables
+
+
+def _json_problem(error: Any, size: int) -> str:
+    if "UTF-8" in error.msg:
+        return "it is damaged (it holds bytes that are not UTF-8 text)"
+    if "empty" in error.msg:
+        return "it is empty (only blank space)"
+    if error.msg.startswith("unexpected end of data") and error.pos >= size - 1:
+        return f"it is cut short (truncated after {size} bytes)"
+    return f"it is damaged (not valid JSON: {error.msg} at line {error.lineno}, column {error.colno})"
+
+
+def _validate(tables: Any) -> None:
+    if not isinstance(tables, dict):
+        kind = "null" if tables is None else _JSON_KINDS.get(type(tables), type(tables).__name__)
+        raise _Unusable(f"it is not a promisetrack data file (it holds {kind}, not an object)")
+    meta = tables.get("meta")
+    doc = meta.get("1") if isinstance(meta, dict) else None
+    if not isinstance(doc, dict) or "schema" not in doc:
+        raise _Unusable("it is not a promisetrack data file (it has no meta table with a schema version)")
+    schema = doc["schema"]
+    if type(schema) is not int or schema < 1:
+        raise _Unusable(f"it is not a promisetrack data file (unknown schema {schema!r})")
+    if schema > SCHEMA_VERSION:
+        raise _Unusable(
+            f"it was written by a newer promisetrack (data schema {schema}; this version reads schema "
+            f"{SCHEMA_VERSION} at most) — upgrade promisetrack to use it"
+        )
+    for name, table in tables.items():
+        if not isinstance(table, dict) or not all(
+            key.isdecimal() and isinstance(value, dict) for key, value in table.items()
+        ):
+            raise _Unusable(f"it is damaged (its {name!r} table is not a set of numbered records)")
+
+
+def _empty_live() -> dict[str, Any]:
+    return {"meta": {"1": {"schema": SCHEMA_VERSION}}, "promises": {}, "customers": {}, "kudos": {}}
+
+
+def _empty_archive(month: str) -> dict[str, Any]:
+    return {"meta": {"1": {"schema": SCHEMA_VERSION, "month": month}}, "promises": {}}
+
+
+def _counter(meta: Mapping[str, Any], kind: str, tables: Mapping[str, Any]) -> int:
+    """The saved next id of ``kind``; for a file without one, the first id above those in use."""
+    value = meta.get(COUNTER_KEY[kind])
+    if type(value) is int:
+        return value
+    in_use = tables.get(KIND_TABLE[kind], {})
+    return max([FIRST_ID[kind], *(int(key) + 1 for key in in_use)])
+
+
+def _full_meta(tables: Mapping[str, Any]) -> dict[str, Any]:
+    meta = dict(tables.get("meta", {}).get("1", {}))
+    for kind, key in COUNTER_KEY.items():
+        meta[key] = _counter(meta, kind, tables)
+    return meta
+
+
+def _doc_id(doc: Mapping[str, Any]) -> int:
+    doc_id = doc.get("id")
+    if type(doc_id) is not int or doc_id < 1:
+        raise ValueError(f"a stored record needs a positive int 'id', not {doc_id!r}")
+    return doc_id
+
+
+def _check_month(month: str) -> None:
+    if not isinstance(month, str) or not _MONTH.fullmatch(month):
+        raise ValueError(f"an archive month is 'YYYY-MM', not {month!r}")
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to a 0600 temp file beside ``path``, fsync it, and rename it over ``path``.
+
+    On any failure the temp file is removed and ``path`` is as it was. The caller fsyncs the dir.
+    """
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _listdir(path: Path) -> list[str]:
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise DataError(f"could not read {path}: {_why(error)}") from error
+
+
+def _access_problems(path: Path, mode: int) -> list[str]:
+    """What is wrong with the permissions of ``path`` (if it exists), which should have ``mode``."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        return [f"could not read {path}: {_why(error)}"]
+    problems = []
+    if st.st_mode & 0o077:
+        problems.append(
+            f"{path} can be opened by other users (mode {st.st_mode & 0o777:o}): run chmod {mode:o} '{path}'"
+        )
+    if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
+        problems.append(f"{path} is not writable, so saves will fail")
+    return problems
+
+
+def _read_mounts() -> str:
+    try:
+        return MOUNTS.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def network_filesystem(path: Path, mounts: str) -> str | None:
+    """The network filesystem type (nfs, cifs, ...) ``path`` lives on per a /proc/mounts text, else None."""
+    target = os.path.realpath(path)
+    best_mount, best_type = "", ""
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount = re.sub(r"\\([0-7]{3})", lambda match: chr(int(match[1], 8)), fields[1])
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best_mount):
+            best_mount, best_type = mount, fields[2]
+    return best_type if best_type in NETWORK_FILESYSTEMS else None
+
+
+def _why(error: OSError) -> str:
+    return error.strerror or str(error)
