@@ -119,7 +119,7 @@ def _fate(
     csat = rng.choice([None, 3, 4, 4, 5, 5, 5])
     if due > end:  # still running
         out = []
-        if rng.random() < 0.35:
+        if rng.random() < 0.6:
             out.append(step(when(0.3), 1, lambda d, i: d.contact(i, "Gave the customer an update", "phone")))
         if rng.random() < 0.15:
             out.append(step(when(0.2), 2, lambda d, i: d.flag(i, "Waiting on the supplier")))

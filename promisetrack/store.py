@@ -15,6 +15,7 @@ are imported on first use, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import threading
@@ -61,17 +62,17 @@ class Snapshot:
 class Tx:
     """One transaction's view of the live file; valid only inside ``Store.transaction()``.
 
-    ``promises`` and ``customers`` are read-only views of the live tables, kept current as you put and delete.
-    Do not change the dicts they hand out in place: pass a changed copy (or the same dict) to ``put_*``.
+    ``promises`` and ``customers`` are read-only views of the live tables, kept current as you put, delete and
+    archive. Do not change the dicts they hand out in place: pass a changed copy (or the same dict) to ``put_*``.
     """
 
     def __init__(self, db: TinyDB, document: type) -> None:
         self._db = db
         self._document = document
-        self._archived: dict[str, dict[int, dict[str, Any]]] = {}
+        self._leaving: dict[int, str] = {}  # promise id -> archive month, moved at commit in one pass
         self._valid = True
-        self.promises: Mapping[int, dict[str, Any]] = _TableView(db.storage, "promises")
-        self.customers: Mapping[int, dict[str, Any]] = _TableView(db.storage, "customers")
+        self.promises: Mapping[int, dict[str, Any]] = _TableView(db.storage, "promises", self._leaving)
+        self.customers: Mapping[int, dict[str, Any]] = _TableView(db.storage, "customers", {})
 
     def next_id(self, kind: str) -> int:
         """The next id of a ``"promise"`` (from 1001) or a ``"customer"`` (from 1); the counter is saved in meta."""
@@ -85,13 +86,16 @@ class Tx:
         return current
 
     def put_promise(self, doc: dict[str, Any]) -> None:
-        """Insert or replace the promise ``doc["id"]`` in the live file."""
+        """Insert or replace the promise ``doc["id"]`` in the live file (and keep it there if it was archived)."""
         self._check_valid()
-        self._replace(self._table("promises"), _doc_id(doc), doc)
+        pid = _doc_id(doc)
+        self._leaving.pop(pid, None)
+        self._replace(self._table("promises"), pid, doc)
 
     def delete_promise(self, pid: int) -> None:
         """Remove a promise from the live file (no-op if it is not there)."""
         self._check_valid()
+        self._leaving.pop(pid, None)
         self._table("promises").remove(doc_ids=[pid])
 
     def put_customer(self, doc: dict[str, Any]) -> None:
@@ -108,18 +112,13 @@ class Tx:
         """Move a (closed) promise from the live file to ``archive/<month>.json`` when the transaction commits."""
         self._check_valid()
         _check_month(month)
-        promises = self._table("promises")
-        doc = promises.get(doc_id=pid)
-        if doc is None:
+        if pid not in self.promises:
             raise KeyError(f"promise {pid} is not in the live file")
-        promises.remove(doc_ids=[pid])
-        for docs in self._archived.values():
-            docs.pop(pid, None)
-        self._archived.setdefault(month, {})[pid] = dict(doc)
+        self._leaving[pid] = month  # TinyDB's remove is O(table): one remove at commit, whatever the count
 
     @property
     def changed(self) -> bool:
-        return self._db.storage.changed or bool(self._archived)
+        return self._db.storage.changed or bool(self._leaving)
 
     def _table(self, name: str) -> Table:
         return self._db.table(name, cache_size=0)
@@ -324,7 +323,10 @@ class Store:
         except Timeout:
             raise StoreLockedError(LOCKED_MESSAGE) from None
         except OSError as error:
-            raise DataError(f"could not lock {self.lock_path}: {_why(error)} — nothing was changed") from error
+            why = _why(error)
+            if error.errno == errno.ENOSYS:  # a network mount without flock; a soft lock would not be safe either
+                why = "this filesystem does not support file locks (is the data folder on a network drive?)"
+            raise DataError(f"could not lock {self.lock_path}: {why} — nothing was changed") from error
         try:
             yield
         finally:
@@ -346,14 +348,19 @@ class Store:
         import orjson
 
         document = _tinydb()[1]
+        by_month: dict[str, dict[int, dict[str, Any]]] = {}
+        for pid, month in tx._leaving.items():
+            by_month.setdefault(month, {})[pid] = tx._db.storage.tables["promises"][str(pid)]
         saves: list[tuple[Path, bytes]] = []
-        for month, docs in sorted(tx._archived.items()):
+        for month, docs in sorted(by_month.items()):
             path = self._archive_path(month)
             archive = self._open_archive(path, month)
             promises = archive.table("promises", cache_size=0)
-            promises.remove(doc_ids=list(docs))
+            promises.remove(doc_ids=list(docs))  # there already if a crash came between archive and live write
             promises.insert_multiple(document(doc, pid) for pid, doc in docs.items())
             saves.append((path, orjson.dumps(archive.storage.tables)))
+        if tx._leaving:
+            tx._table("promises").remove(doc_ids=list(tx._leaving))
         live = tx._db.storage
         live.tables.setdefault("meta", {})["1"] = {**_full_meta(live.tables), "schema": SCHEMA_VERSION}
         saves.append((self.path, orjson.dumps(live.tables)))
@@ -403,28 +410,30 @@ class Store:
 
 
 class _TableView(Mapping):
-    """Read-only ``{id: doc}`` view of one table of a transaction's in-memory data."""
+    """Read-only ``{id: doc}`` view of one table of a transaction's in-memory data, less the ``leaving`` ids
+    (promises archived in this transaction; they are always in the table until it commits)."""
 
-    def __init__(self, storage: _FileStorage, name: str) -> None:
+    def __init__(self, storage: _FileStorage, name: str, leaving: Mapping[int, str]) -> None:
         self._storage = storage
         self._name = name
+        self._leaving = leaving
 
     def _raw(self) -> dict[str, dict[str, Any]]:
         return self._storage.tables.get(self._name, {})  # TinyDB swaps the table dict on every change
 
     def __getitem__(self, doc_id: int) -> dict[str, Any]:
-        if type(doc_id) is not int:
+        if type(doc_id) is not int or doc_id in self._leaving:
             raise KeyError(doc_id)
         return self._raw()[str(doc_id)]
 
     def __contains__(self, doc_id: object) -> bool:
-        return type(doc_id) is int and str(doc_id) in self._raw()
+        return type(doc_id) is int and doc_id not in self._leaving and str(doc_id) in self._raw()
 
     def __iter__(self) -> Iterator[int]:
-        return (int(key) for key in self._raw())
+        return (doc_id for key in self._raw() if (doc_id := int(key)) not in self._leaving)
 
     def __len__(self) -> int:
-        return len(self._raw())
+        return len(self._raw()) - len(self._leaving)
 
 
 class _FileStorage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import stat
@@ -469,6 +470,34 @@ def test_a_crash_between_archive_and_live_write_loses_nothing(saved: Store, monk
     assert 1001 not in saved.read().promises
 
 
+def test_archiving_then_putting_or_deleting_in_the_same_transaction(saved: Store) -> None:
+    with saved.transaction() as tx:
+        tx.archive(1001, "2026-10")
+        tx.archive(1002, "2026-10")
+        assert list(tx.promises) == [] and len(tx.promises) == 0 and tx.promises.get(1001) is None
+        with pytest.raises(KeyError):
+            tx.archive(1001, "2026-11")  # already leaving
+        tx.put_promise(promise(1001, status="reopened"))  # put back: it stays live
+        tx.delete_promise(1002)  # deleted: it goes nowhere
+        assert dict(tx.promises) == {1001: promise(1001, status="reopened")}
+    assert saved.read().promises == {1001: promise(1001, status="reopened")}
+    assert saved.archive_months() == []
+
+
+def test_many_promises_archive_in_one_transaction(store: Store) -> None:
+    with store.transaction() as tx:
+        for _ in range(300):
+            pid = tx.next_id("promise")
+            tx.put_promise(promise(pid, status="done"))
+    with store.transaction() as tx:
+        for pid in list(tx.promises):
+            tx.archive(pid, "2026-09" if pid % 2 else "2026-10")
+        assert len(tx.promises) == 0
+    assert store.read().promises == {}
+    assert len(store.read_archive(["2026-09"])) == len(store.read_archive(["2026-10"])) == 150
+    assert [doc["id"] for doc in store.read_closed(store.archive_months())] == list(range(1001, 1301))
+
+
 def test_the_live_copy_wins_over_the_archived_one(saved: Store) -> None:
     with saved.transaction() as tx:
         tx.archive(1001, "2026-10")
@@ -524,6 +553,23 @@ def test_a_held_lock_times_out_with_a_clear_message(saved: Store) -> None:
     finally:
         holder.communicate("", timeout=10)
     assert add_promise(Store(saved.data_dir, lock_timeout=0.2)) == 1003  # freed when the holder let go
+
+
+def test_a_filesystem_without_locks_is_refused(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import filelock
+
+    class NoFlock:
+        def __init__(self, *_: object, **options: object) -> None:
+            assert options["fallback_to_soft"] is False  # never a silent soft lock
+
+        def acquire(self) -> None:
+            raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(filelock, "FileLock", NoFlock)
+    with pytest.raises(DataError, match="does not support file locks") as failure:
+        add_promise(store)
+    assert "nothing was changed" in failure.value.message
+    assert not store.path.exists()
 
 
 def _add_many(data_dir: str, count: int, start: object) -> None:
