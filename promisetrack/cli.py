@@ -257,23 +257,18 @@ def _print_report(report: Any, desk: Any) -> None:
     period, tz = report.period, desk.calendar.tz
     print(f"Report {period.label}: {period.start:%a %d %b %Y} – {period.last_day:%a %d %b %Y} ({tz}), "
           "promises by the day they closed")
-    widths = [max(len(h), 4) for h in TABLE_HEADINGS]
-    name_width = max([18, *(len(n) + 2 for n in (*report.by_owner, *report.by_category))])
-    name_width = min(name_width, 24)
-
-    def line(name: str, cells: Sequence[str]) -> None:
-        print(f"{_cell(name, name_width):<{name_width}}" + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths,
-                                                                                                  strict=True)))
-
-    line("", TABLE_HEADINGS)
-    line("overall", table_cells(report.overall))
+    rows = [("overall", table_cells(report.overall))]
     for title, groups in (("by owner", report.by_owner), ("by category", report.by_category)):
-        print(title)
-        for name, figures in groups.items():
-            line(f"  {name}", table_cells(figures))
-    print("on time = (kept + reneg.) / closed; proactive = (reneg. + late) / (reneg. + late + broken); "
-          "cancelled promises are in no rate; lead times in business hours; overdue and at risk: open at the "
-          "period's end (or now)")
+        rows.append((title, []))
+        rows += [(f"  {name}", table_cells(figures)) for name, figures in groups.items()]
+    widths = [max(len(h), *(len(cells[i]) for _, cells in rows if cells)) for i, h in enumerate(TABLE_HEADINGS)]
+    name_width = min(24, max(len(name) for name, _ in rows) + 2)
+    for name, cells in [("", list(TABLE_HEADINGS)), *rows]:
+        text = " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=False))
+        print(f"{_cell(name, name_width):<{name_width}}{text}".rstrip())
+    print("on-time = (kept + reneg) / closed; orig = kept / closed; proact = (reneg + late) / (reneg + late + broken);")
+    print("cancelled (canc) promises are in no rate; lead h = lead time p50/p80 in business hours;")
+    print("overdue and at-risk count the promises open at the period's end (or now, if it has not ended).")
 
 
 def _report(args: argparse.Namespace, desk: Any) -> None:

@@ -204,6 +204,17 @@ def parse_period(
     return month_of(now, tz)
 
 
+def previous(period: Period, tz: tzinfo) -> Period:
+    """The period of the same kind just before: the previous week, month, or a span of as many days."""
+    day_before = _midnight(period.start.astimezone(tz).date() - timedelta(days=1), tz)
+    if _WEEK.fullmatch(period.label):
+        return week_of(day_before, tz)
+    if _MONTH.fullmatch(period.label):
+        return month_of(day_before, tz)
+    days = (period.last_day - period.start.astimezone(tz).date()).days
+    return range_period(day_before.date() - timedelta(days=days), day_before.date(), tz)
+
+
 def recent_weeks(now: datetime, tz: tzinfo, count: int = 8) -> list[Period]:
     """The last ``count`` ISO weeks, oldest first, ending with the week of ``now``."""
     weeks = [week_of(now, tz)]
@@ -302,13 +313,14 @@ class Report:
 
 
 def _hours(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / HOUR
+    return None if seconds is None else round(seconds / HOUR, 2)
 
 
 def figures_of(
     closed: Iterable[Promise], cal: BusinessCalendar, open_rows: Iterable[OpenRow] = ()
 ) -> Figures:
-    """Figures of promises already chosen for a period (closed ones; open ones are ignored)."""
+    """Figures of promises already chosen for a period (closed ones; open ones are ignored). ``complaints``
+    counts the closed promises (cancelled included) that came with a complaint."""
     counts = dict.fromkeys((o.value for o in OUTCOMES), 0)
     scores: list[int] = []
     leads: list[float] = []
@@ -545,8 +557,8 @@ def recognition(
 
 # Columns of a figures table, shared by the CLI report and the Markdown summary.
 TABLE_HEADINGS = (
-    "closed", "kept", "reneg.", "late", "broken", "cancel.", "on time", "orig. date", "broken %", "proactive",
-    "csat (n)", "complaints", "lead p50/p80 h", "overdue", "at risk",
+    "closed", "kept", "reneg", "late", "broken", "canc", "on-time", "orig", "broken%", "proact", "csat(n)", "compl",
+    "lead h", "overdue", "at-risk",
 )
 
 
@@ -555,7 +567,7 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 
 def table_cells(f: Figures) -> list[str]:
-    """One row of a figures table, as text: counts, rates in %, csat with its count, lead times in hours."""
+    """One row of a figures table, as text: counts, rates in %, csat with its count, lead time p50/p80 in hours."""
     c = f.counts
     lead = "—" if f.lead_time_p50_hours is None else (
         f"{_number(f.lead_time_p50_hours)}/{_number(f.lead_time_p80_hours)}"

@@ -142,6 +142,10 @@ class Desk:
         """Has another process (or this one) written since the last read?"""
         return self._live is None or self._live.signature != self.store.signature()
 
+    def version(self) -> tuple[int, int, int] | None:
+        """A token that changes with every save of the data file, by any process (the board's file watch)."""
+        return self.store.signature()
+
     def context(self) -> RiskContext:
         return self._load().context
 
