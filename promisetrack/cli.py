@@ -6,7 +6,6 @@ Exit status: 0 done, 2 bad input (nothing written), 1 a problem with the data di
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -87,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("undo", help="undo your last change")
     sub.add_parser("check", help="check the data dir and say what is wrong")
 
+    serve = sub.add_parser("serve", help="serve the board in a browser (needs the 'serve' extra: textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
     report = sub.add_parser("report", help="figures of a month, ISO week or date range (default: this month)")
     report.add_argument("--month", metavar="YYYY-MM")
     report.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W48")
@@ -106,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_json(value: Any) -> None:
+    import json  # here, not at the top: add/list/done start faster without it
+
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
@@ -304,8 +309,33 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int | None]] = {
 }
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """The board in a browser: each visitor gets ``promisetrack`` run with the same global options."""
+    import shlex
+    from pathlib import Path
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print("promisetrack: error: serve needs textual-serve: pip install 'promisetrack[serve]'", file=sys.stderr)
+        return EXIT_INPUT
+    command = [sys.executable, "-m", "promisetrack"]
+    if args.data:
+        command += ["--data", str(Path(args.data).expanduser().resolve())]
+    if args.now:
+        command += ["--now", args.now]
+    if args.user:
+        command += ["--user", args.user]
+    if args.demo:
+        command.append("--demo")
+    Server(shlex.join(command), host=args.host, port=args.port, title="promisetrack").serve()
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
     if args.demo:
         from promisetrack.demo import open_demo
 
@@ -318,7 +348,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from promisetrack.tui.app import run_board
 
-        return run_board(desk)
+        return run_board(desk, role_play=args.demo)
     return COMMANDS[args.command](args, desk) or 0
 
 

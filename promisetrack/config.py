@@ -59,7 +59,8 @@ csat = 4.5
 
 [store]
 # Closed promises stay in the live file this many days, then move to archive/YYYY-MM.json.
-archive_after_days = 35
+# Every command reads the whole live file: a longer stay makes every start and every save slower.
+archive_after_days = 14
 backups_kept = 7
 """
 
@@ -82,7 +83,7 @@ class Settings:
     standard_on_time: float = 0.90
     standard_proactive: float = 0.80
     standard_csat: float = 4.5
-    archive_after_days: int = 35
+    archive_after_days: int = 14
     backups_kept: int = 7
 
     @property

@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from dateutil import parser as dateutil_parser
-
 from promisetrack.errors import PromiseError
 
 if TYPE_CHECKING:
@@ -218,7 +216,9 @@ class BusinessCalendar:
     # -- internals (days as proleptic ordinals, instants in UTC)
 
     def _utc(self, moment: datetime) -> datetime:
-        return _aware(moment, self.tz).astimezone(UTC)
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)  # the same instant, without a detour through the desk's zone
+        return wall(moment.date(), moment.time(), self.tz).astimezone(UTC)
 
     def _ordinal(self, moment: datetime) -> int:
         return moment.astimezone(self.tz).toordinal()
@@ -481,6 +481,8 @@ def _read_iso(text: str, tz: tzinfo) -> datetime | None:
 
 def _read_dateutil(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
     """Plain dates like ``Dec 1 3pm`` or ``1 December``: month and day required, year and time optional."""
+    from dateutil import parser as dateutil_parser  # only here: importing it costs more than the rest of `add`
+
     _reject_ambiguous_numeric(text)
     parsed = []
     for default in (datetime(2000, 1, 1, 0, 0), datetime(2004, 3, 3, 12, 0)):

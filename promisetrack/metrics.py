@@ -7,7 +7,6 @@ period by ``closed_at`` (ARCHITECTURE §4). A rate whose denominator is empty is
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,7 +16,8 @@ from typing import Any, Protocol
 
 from promisetrack.dates import BusinessCalendar, wall
 from promisetrack.errors import PromiseError
-from promisetrack.model import Outcome, Promise, Risk, Status, apply
+from promisetrack.leadtimes import lead_seconds, lead_times_by_category, percentile  # noqa: F401 (shared with risk)
+from promisetrack.model import Outcome, Promise, Risk, apply
 from promisetrack.outcomes import derive_outcome
 
 HOUR = 3600.0
@@ -30,15 +30,6 @@ _WEEK = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
 # ---------------------------------------------------------------- small helpers
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..1) — a value that really occurred; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q * len(ordered)))
-    return ordered[rank - 1]
-
-
 def rate(numerator: int, denominator: int) -> float | None:
     """``numerator / denominator`` as a fraction, None when there is nothing to divide by."""
     return numerator / denominator if denominator else None
@@ -47,22 +38,6 @@ def rate(numerator: int, denominator: int) -> float | None:
 def percent(value: float | None) -> str:
     """A rate for people: ``92%``; ``—`` when there is no rate."""
     return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def lead_seconds(p: Promise, cal: BusinessCalendar) -> float | None:
-    """Business time from promise made to promise done; None unless done."""
-    if p.status is not Status.DONE or p.closed_at is None:
-        return None
-    return cal.business_seconds(p.created_at, p.closed_at)
-
-
-def lead_times_by_category(closed: Iterable[Promise], cal: BusinessCalendar) -> dict[str, list[float]]:
-    by_category: dict[str, list[float]] = {}
-    for p in closed:
-        seconds = lead_seconds(p, cal)
-        if seconds is not None:
-            by_category.setdefault(p.category, []).append(seconds)
-    return by_category
 
 
 def state_at(p: Promise, moment: datetime) -> Promise | None:

@@ -6,14 +6,17 @@ minute tick re-assesses only the promises whose moment has come.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from promisetrack.config import Settings
 from promisetrack.dates import BusinessCalendar, describe_due
-from promisetrack.metrics import lead_times_by_category, percentile
+from promisetrack.leadtimes import lead_times_by_category, percentile
 from promisetrack.model import Customer, Promise, Risk
+
+if TYPE_CHECKING:
+    from promisetrack.config import Settings
 
 HOUR = 3600.0
 
@@ -43,12 +46,26 @@ class RiskContext:
 def build_context(
     open_promises: Iterable[Promise], closed: Iterable[Promise], cal: BusinessCalendar, settings: Settings
 ) -> RiskContext:
+    """The load of every owner's days and each category's p80 lead time, from open and closed promises."""
+    loads = ((p.owner, p.due, p.id) for p in open_promises)
+    return context_from(loads, lead_times_by_category(closed, cal), cal, settings)
+
+
+def context_from(
+    loads: Iterable[tuple[str, datetime, int]],
+    leads: Mapping[str, Sequence[float]],
+    cal: BusinessCalendar,
+    settings: Settings,
+) -> RiskContext:
+    """``build_context`` from its raw material: (owner, due, id) of each open promise and lead times (seconds) by
+    category. The service feeds it straight from stored records, so the board and ``add`` need not build every
+    promise of the live file to know the load and the lead times."""
     ctx = RiskContext(cal, settings)
-    for p in open_promises:
-        ctx.load.setdefault((p.owner, ctx.due_day(p.due)), set()).add(p.id)
-    for category, leads in lead_times_by_category(closed, cal).items():
-        if len(leads) >= settings.lead_samples:
-            ctx.lead_p80[category] = percentile(leads, 0.8) or 0.0
+    for owner, due, pid in loads:
+        ctx.load.setdefault((owner, ctx.due_day(due)), set()).add(pid)
+    for category, seconds in leads.items():
+        if len(seconds) >= settings.lead_samples:
+            ctx.lead_p80[category] = percentile(seconds, 0.8) or 0.0
     return ctx
 
 

@@ -4,26 +4,44 @@ cancel, reassign, flag, note, undo, kudos and the queries — is a method here: 
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from promisetrack import metrics
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
 from promisetrack.dates import BusinessCalendar, parse_due
 from promisetrack.errors import PromiseError
-from promisetrack.metrics import Period, Recognition, Recurring, Report, TrendPoint
+from promisetrack.leadtimes import record_lead_seconds
 from promisetrack.model import CHANNELS, Customer, Event, EventKind, Promise, Risk, Status, apply, rebuild
 from promisetrack.outcomes import derive_outcome
-from promisetrack.risk import Assessment, RiskContext, assess, build_context, reality_check
-from promisetrack.store import Store
+from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
+from promisetrack.store import Snapshot, Store
+
+
+class _LazyModule:
+    """A module imported on its first use. ``metrics`` (period figures, reports, trends) costs more to import than
+    the rest of ``add`` or ``list`` put together, and those never use it (issue 6)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if TYPE_CHECKING:
+    from promisetrack import metrics
+    from promisetrack.metrics import Period, Recognition, Recurring, Report, TrendPoint
+else:
+    metrics = _LazyModule("promisetrack.metrics")
 
 NAME_LIMIT = 200
 TEXT_LIMIT = 2000
@@ -67,6 +85,12 @@ def _phone_key(phone: str) -> str:
     return re.sub(r"\D", "", phone)
 
 
+def customer_record(c: Customer) -> dict[str, Any]:
+    """A customer as the store keeps it: with the keys ``add`` looks customers up by (the phone's digits, the email
+    casefolded), so that a lookup reads only the customer file holding a match, however many customers there are."""
+    return {**c.to_dict(), "phone_key": _phone_key(c.phone), "email_key": c.email.casefold()}
+
+
 def resolve_user(cli_value: str | None) -> str:
     if cli_value:
         return cli_value
@@ -74,6 +98,8 @@ def resolve_user(cli_value: str | None) -> str:
     if env:
         return env
     try:
+        import getpass  # only when neither --user nor $PROMISETRACK_USER says who
+
         return getpass.getuser()
     except (KeyError, OSError):
         return "desk"
@@ -106,13 +132,69 @@ def board_key(row: Row) -> tuple[int, datetime, int]:
     return (_RISK_ORDER.get(row.risk, 3) if row.risk else 3, row.promise.due, row.promise.id)
 
 
-@dataclass(slots=True)
 class _Live:
-    signature: tuple[int, int, int] | None
-    promises: dict[int, Promise]
-    customers: dict[int, Customer]
-    kudos: list[dict[str, Any]]
-    context: RiskContext
+    """The live file as last read: its records, built into promises only as far as a caller asks.
+
+    ``list`` and the board need the open promises and, for the risk rules, only the due/owner of the open ones and
+    the lead times of the recently closed ones — read straight from the records. A desk with weeks of closed
+    promises in the live file and years of customers does not pay to build them all on every start.
+    """
+
+    def __init__(self, signature: tuple[int, int, int] | None, snapshot: Snapshot) -> None:
+        self.signature = signature
+        self.snapshot = snapshot
+        self.kudos = snapshot.kudos
+        self._promises: dict[int, Promise] = {}
+        self._open: list[Promise] | None = None
+        self._customers: dict[int, Customer] | None = None
+        self.context: RiskContext | None = None
+
+    def promise(self, pid: int) -> Promise | None:
+        promise = self._promises.get(pid)
+        if promise is None:
+            doc = self.snapshot.promises.get(pid)
+            if doc is None:
+                return None
+            promise = self._promises[pid] = Promise.from_dict(doc)
+        return promise
+
+    def open_promises(self) -> list[Promise]:
+        if self._open is None:
+            self._open = [self._built(pid) for pid, doc in self.snapshot.promises.items() if _is_open(doc)]
+        return self._open
+
+    def closed_promises(self) -> list[Promise]:
+        return [self._built(pid) for pid, doc in self.snapshot.promises.items() if not _is_open(doc)]
+
+    def all_promises(self) -> list[Promise]:
+        return [self._built(pid) for pid in self.snapshot.promises]
+
+    def customers(self) -> dict[int, Customer]:
+        if self._customers is None:
+            self._customers = {cid: Customer.from_dict(doc) for cid, doc in self.snapshot.customers.items()}
+        return self._customers
+
+    def _built(self, pid: int) -> Promise:
+        promise = self.promise(pid)
+        assert promise is not None
+        return promise
+
+
+def _is_open(doc: Mapping[str, Any]) -> bool:
+    return doc.get("status") == Status.OPEN.value
+
+
+def _lead_times(records: Iterable[Mapping[str, Any]], cal: BusinessCalendar, category: str | None = None
+                ) -> dict[str, list[float]]:
+    """Lead times by category of the done promises among ``records`` (of one ``category`` only, if given)."""
+    leads: dict[str, list[float]] = {}
+    for doc in records:
+        if category is not None and doc.get("category") != category:
+            continue
+        seconds = record_lead_seconds(doc, cal)
+        if seconds is not None:
+            leads.setdefault(doc["category"], []).append(seconds)
+    return leads
 
 
 class Desk:
@@ -126,17 +208,21 @@ class Desk:
         return self.clock.now()
 
     def _load(self) -> _Live:
+        """The live file, read again only when its signature changed (another desk or this one saved)."""
         signature = self.store.signature()
         if self._live is not None and self._live.signature == signature and signature is not None:
             return self._live
-        snap = self.store.read()
-        promises = {pid: Promise.from_dict(doc) for pid, doc in snap.promises.items()}
-        customers = {cid: Customer.from_dict(doc) for cid, doc in snap.customers.items()}
-        open_ = [p for p in promises.values() if p.is_open]
-        closed = [p for p in promises.values() if not p.is_open]
-        context = build_context(open_, closed, self.calendar, self.settings)
-        self._live = _Live(signature, promises, customers, snap.kudos, context)
+        self._live = _Live(signature, self.store.read())
         return self._live
+
+    def _context(self, live: _Live | None = None) -> RiskContext:
+        """The load and lead times the risk rules need, built once per version of the live file."""
+        live = live or self._load()
+        if live.context is None:
+            loads = ((p.owner, p.due, p.id) for p in live.open_promises())
+            closed = (doc for doc in live.snapshot.promises.values() if not _is_open(doc))
+            live.context = context_from(loads, _lead_times(closed, self.calendar), self.calendar, self.settings)
+        return live.context
 
     def changed(self) -> bool:
         """Has another process (or this one) written since the last read?"""
@@ -147,16 +233,39 @@ class Desk:
         return self.store.signature()
 
     def context(self) -> RiskContext:
-        return self._load().context
+        return self._context()
 
     def assess(self, p: Promise, now: datetime | None = None) -> Assessment | None:
         if not p.is_open:
             return None
-        return assess(p, now or self.now(), self._load().context)
+        return assess(p, now or self.now(), self._context())
+
+    def reassess(self, rows_by_id: MutableMapping[int, Row], now: datetime | None = None) -> set[int]:
+        """The board's minute tick: re-assess, in place, only the rows whose ``recheck_at`` has come (or that have
+        none, like overdue ones, whose "overdue 3h" moves on); returns the ids whose risk level or reasons changed.
+
+        Assessments change by time alone only at ``recheck_at`` (risk.assess works that moment out), so with
+        2,000 open promises a tick costs a pass over the rows plus the few that are due a look. A row of a promise
+        that is not open is left alone. Call it after checking ``version()``: a save by anyone means re-read.
+        """
+        now = now or self.now()
+        context = self._context()
+        updates: dict[int, Row] = {}
+        changed: set[int] = set()
+        for pid, row in rows_by_id.items():
+            old = row.assessment
+            if old is None or (old.recheck_at is not None and old.recheck_at > now):
+                continue
+            new = assess(row.promise, now, context)
+            updates[pid] = Row(row.promise, new)
+            if new.level is not old.level or new.reasons != old.reasons:
+                changed.add(pid)
+        rows_by_id.update(updates)
+        return changed
 
     def get(self, pid: int | str) -> Promise:
         number = parse_id(pid)
-        promise = self._load().promises.get(number)
+        promise = self._load().promise(number)
         if promise is None:
             for doc in self.store.read_archive(self.store.archive_months()):
                 if doc["id"] == number:
@@ -172,7 +281,8 @@ class Desk:
         """Every open promise with its risk, in board order."""
         now = now or self.now()
         live = self._load()
-        rows = [Row(p, assess(p, now, live.context)) for p in live.promises.values() if p.is_open]
+        context = self._context(live)
+        rows = [Row(p, assess(p, now, context)) for p in live.open_promises()]
         return sorted(rows, key=board_key)
 
     def listing(
@@ -188,7 +298,7 @@ class Desk:
         elif status == "overdue":
             rows = [r for r in rows if r.risk is Risk.OVERDUE]
         elif status in ("closed", "all"):
-            closed = [p for p in self._load().promises.values() if not p.is_open]
+            closed = self._load().closed_promises()
             closed_rows = [Row(p, None) for p in sorted(closed, key=lambda p: p.closed_at or p.due, reverse=True)]
             rows = closed_rows if status == "closed" else rows + closed_rows
         if owner:
@@ -198,7 +308,7 @@ class Desk:
         return rows
 
     def customers(self) -> list[Customer]:
-        return sorted(self._load().customers.values(), key=lambda c: c.name.casefold())
+        return sorted(self._load().customers().values(), key=lambda c: c.name.casefold())
 
     def find_customers(self, text: str, limit: int = 8) -> list[Customer]:
         """Known customers whose name, phone or email contains ``text`` (for suggestions as you type)."""
@@ -215,7 +325,7 @@ class Desk:
 
     def customer_history(self, customer_id: int) -> list[Promise]:
         """Every live promise of that customer, newest first."""
-        promises = [p for p in self._load().promises.values() if p.customer.id == customer_id]
+        promises = [p for p in self._load().all_promises() if p.customer.id == customer_id]
         return sorted(promises, key=lambda p: p.created_at, reverse=True)
 
     def preview_due(self, phrase: str, now: datetime | None = None) -> datetime:
@@ -224,7 +334,22 @@ class Desk:
 
     def check_promise(self, due: datetime, owner: str, category: str, pid: int = 0) -> list[str]:
         """The reality check: what would make this due hard to keep."""
-        return reality_check(due, self.now(), owner, category, self._load().context, pid)
+        return reality_check(due, self.now(), owner, category, self._context(), pid)
+
+    def _check_records(
+        self, records: Iterable[Mapping[str, Any]], due: datetime, now: datetime, owner: str, category: str
+    ) -> list[str]:
+        """``check_promise`` of a new promise from the stored records, reading only what its rules need: the
+        owner's open promises (load) and the category's done ones (lead time). ``add`` builds no other promise."""
+        loads: list[tuple[str, datetime, int]] = []
+        closed: list[Mapping[str, Any]] = []
+        for doc in records:
+            if not _is_open(doc):
+                closed.append(doc)
+            elif doc.get("owner") == owner:
+                loads.append((owner, datetime.fromisoformat(doc["due"]), doc["id"]))
+        context = context_from(loads, _lead_times(closed, self.calendar, category), self.calendar, self.settings)
+        return reality_check(due, now, owner, category, context)
 
     # ---------------------------------------------------------------- changing
     def _event(self, kind: EventKind, /, **data: Any) -> Event:
@@ -260,18 +385,22 @@ class Desk:
             raise PromiseError(f"promise {p.id} is already {p.status.value}; it cannot be {doing}")
 
     def _link_customer(self, tx: Any, name: str, phone: str, email: str) -> Customer:
+        """The known customer with this phone number or email (the first made, completed with what is new), else a
+        new one."""
+        for doc in tx.unfiled_customers():  # a data dir from before the customer files: give them lookup keys
+            tx.put_customer(customer_record(Customer.from_dict(doc)))
         phone_key, email_key = _phone_key(phone), email.casefold()
-        for doc in tx.customers.values():
-            known = Customer.from_dict(doc)
-            if (phone_key and _phone_key(known.phone) == phone_key) or (
-                email_key and known.email.casefold() == email_key
-            ):
-                merged = Customer(known.id, known.name, known.phone or phone, known.email or email)
-                if merged != known:
-                    tx.put_customer(merged.to_dict())
-                return merged
+        matches = {doc["id"]: doc for doc in tx.find_customers("phone_key", phone_key)} if phone_key else {}
+        if email_key:
+            matches.update((doc["id"], doc) for doc in tx.find_customers("email_key", email_key))
+        if matches:
+            known = Customer.from_dict(matches[min(matches)])
+            merged = Customer(known.id, known.name, known.phone or phone, known.email or email)
+            if merged != known:
+                tx.put_customer(customer_record(merged))
+            return merged
         customer = Customer(tx.next_id("customer"), name, phone, email)
-        tx.put_customer(customer.to_dict())
+        tx.put_customer(customer_record(customer))
         return customer
 
     def add(
@@ -297,8 +426,8 @@ class Desk:
         category_name = clean_text(category or self.settings.default_category, "category", limit=NAME_LIMIT)
         now = self.now()
         due_at = parse_due(due, now, self.calendar)
-        warnings = self.check_promise(due_at, owner_name, category_name)
         with self.store.transaction() as tx:
+            warnings = self._check_records(tx.promises.values(), due_at, now, owner_name, category_name)
             linked = self._link_customer(tx, name, phone, email)
             pid = tx.next_id("promise")
             created = Event(EventKind.CREATED, now, self.user, {
@@ -447,13 +576,13 @@ class Desk:
     def _pool(self, start: datetime, end: datetime) -> list[Promise]:
         """Every live promise plus those archived in the months ``[start, end)`` touches (and no other month)."""
         tz = self.calendar.tz
-        months = set(Period("", start.astimezone(tz), end.astimezone(tz)).months())
+        months = set(metrics.Period("", start.astimezone(tz), end.astimezone(tz)).months())
         wanted = [m for m in self.store.archive_months() if m in months]
         return [Promise.from_dict(doc) for doc in self.store.read_closed(wanted)]
 
     def closed_between(self, start: datetime, end: datetime) -> list[Promise]:
         """Promises closed (done or cancelled) in ``[start, end)``, reading only the archive months needed."""
-        return metrics.closed_in(self._pool(start, end), Period("", start, end))
+        return metrics.closed_in(self._pool(start, end), metrics.Period("", start, end))
 
     def open_rows_at(self, moment: datetime, pool: Iterable[Promise] | None = None) -> list[Row]:
         """The promises open at ``moment`` as they stood then, with their risk then, in board order.

@@ -4,22 +4,25 @@ a monthly archive and rolling daily backups. It keeps plain JSON-able dicts and 
 Layout of a data dir (dir 0700, files 0600)::
 
     promisetrack.json          live file: open promises and the recently closed ones (TinyDB layout)
-    promisetrack.lock          kernel lock (filelock.FileLock) taken by every write
+    customers/NNNN.json        the customers, 1,000 a file by id (same layout): they grow with history, so they
+                               are kept out of the live file and read a file at a time, only when needed
+    promisetrack.lock          kernel lock (flock; filelock.FileLock off POSIX) taken by every write
     archive/YYYY-MM.json       older closed promises, by closing month (same layout)
     backups/promisetrack-YYYY-MM-DD.json   copies of the live file, one per day, newest ``backups_kept`` kept
 
 Every write: lock -> re-read -> change in memory -> temp file in the same dir -> fsync -> ``os.replace`` -> fsync
-the dir. Reads take no lock: a reader sees the old file or the new one, never a torn one. tinydb, filelock and orjson
-are imported on first use, so importing this module stays cheap.
+the dir. Reads take no lock: a reader sees the old file or the new one, never a torn one. Reads need no TinyDB;
+tinydb, orjson (and filelock, off POSIX) are imported on first use, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
@@ -40,8 +43,13 @@ COUNTER_KEY = {"promise": "next_promise_id", "customer": "next_customer_id"}
 KIND_TABLE = {"promise": "promises", "customer": "customers"}
 LOCKED_MESSAGE = "another desk is saving — try again"
 MOUNTS = Path("/proc/mounts")
+LOCK_BACKEND = "flock" if os.name == "posix" else "filelock"  # see Store._locked
+_CONTENTION = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES})  # "held elsewhere" from a non-blocking flock
+_NO_LOCKS = frozenset({errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP})  # "this filesystem has no flock"
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "fuse.sshfs", "afs", "ncpfs"})
 
+CUSTOMERS_PER_FILE = 1000
+_CUSTOMER_FILE = re.compile(r"(\d{4,})\.json")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _ARCHIVE_FILE = re.compile(r"(\d{4}-(?:0[1-9]|1[0-2]))\.json")
 _BACKUP_FILE = re.compile(r"promisetrack-\d{4}-\d{2}-\d{2}\.json")
@@ -54,7 +62,7 @@ class Snapshot:
     """The live file as read at one moment (archived promises are not in it)."""
 
     promises: dict[int, dict[str, Any]] = field(default_factory=dict)
-    customers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    customers: Mapping[int, dict[str, Any]] = field(default_factory=dict)  # read on first use
     kudos: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -66,13 +74,29 @@ class Tx:
     archive. Do not change the dicts they hand out in place: pass a changed copy (or the same dict) to ``put_*``.
     """
 
-    def __init__(self, db: TinyDB, document: type) -> None:
+    def __init__(self, db: TinyDB, document: type, registry: _Registry) -> None:
         self._db = db
         self._document = document
         self._leaving: dict[int, str] = {}  # promise id -> archive month, moved at commit in one pass
+        self._registry = registry
         self._valid = True
         self.promises: Mapping[int, dict[str, Any]] = _TableView(db.storage, "promises", self._leaving)
-        self.customers: Mapping[int, dict[str, Any]] = _TableView(db.storage, "customers", {})
+        self.customers: Mapping[int, dict[str, Any]] = _RegistryView(registry)
+
+    def find_customers(self, key: str, value: str) -> list[dict[str, Any]]:
+        """The customers whose record has ``key`` equal to ``value`` (e.g. a normalised phone number).
+
+        Reads only the customer files that hold ``"key":value`` (a byte search, no parsing) — so looking up a
+        customer costs about the same with 30 customers as with 30,000.
+        """
+        self._check_valid()
+        return self._registry.find(key, value)
+
+    def unfiled_customers(self) -> list[dict[str, Any]]:
+        """Customers still in the live file's own table (data written before the customer files): they move into
+        ``customers/`` at this transaction's commit; put them back changed to give them lookup keys first."""
+        self._check_valid()
+        return self._registry.unfiled()
 
     def next_id(self, kind: str) -> int:
         """The next id of a ``"promise"`` (from 1001) or a ``"customer"`` (from 1); the counter is saved in meta."""
@@ -81,9 +105,22 @@ class Tx:
             raise ValueError(f"unknown id kind {kind!r}: expected one of {sorted(COUNTER_KEY)}")
         meta = dict(self._table("meta").get(doc_id=1) or {"schema": SCHEMA_VERSION})
         current = _counter(meta, kind, self._db.storage.tables)
+        if kind == "customer":  # never reuse a customer file's id (a live file restored from an older backup)
+            current = max(current, self._registry.highest_id() + 1)
         meta[COUNTER_KEY[kind]] = current + 1
         self._replace(self._table("meta"), 1, meta)
         return current
+
+    def next_ids(self, kind: str, count: int) -> range:
+        """``count`` consecutive new ids of ``kind`` at once (bulk imports); the counter moves past them."""
+        self._check_valid()
+        if count < 0:
+            raise ValueError(f"cannot take {count} ids")
+        first = self.next_id(kind)
+        meta = dict(self._table("meta").get(doc_id=1) or {})
+        meta[COUNTER_KEY[kind]] = first + count
+        self._replace(self._table("meta"), 1, meta)
+        return range(first, first + count)
 
     def put_promise(self, doc: dict[str, Any]) -> None:
         """Insert or replace the promise ``doc["id"]`` in the live file (and keep it there if it was archived)."""
@@ -92,6 +129,20 @@ class Tx:
         self._leaving.pop(pid, None)
         self._replace(self._table("promises"), pid, doc)
 
+    def put_promises(self, docs: Iterable[dict[str, Any]]) -> None:
+        """``put_promise`` for many promises in one pass over the table (one ``put_promise`` costs a pass each)."""
+        self._check_valid()
+        by_id = {_doc_id(doc): doc for doc in docs}
+        for pid in by_id:
+            self._leaving.pop(pid, None)
+        self._replace_many(self._table("promises"), by_id)
+
+    def put_customers(self, docs: Iterable[dict[str, Any]]) -> None:
+        """``put_customer`` for many customers."""
+        self._check_valid()
+        for doc in docs:
+            self._registry.put(doc)
+
     def delete_promise(self, pid: int) -> None:
         """Remove a promise from the live file (no-op if it is not there)."""
         self._check_valid()
@@ -99,9 +150,9 @@ class Tx:
         self._table("promises").remove(doc_ids=[pid])
 
     def put_customer(self, doc: dict[str, Any]) -> None:
-        """Insert or replace the customer ``doc["id"]``."""
+        """Insert or replace the customer ``doc["id"]`` (in its file ``customers/NNNN.json``)."""
         self._check_valid()
-        self._replace(self._table("customers"), _doc_id(doc), doc)
+        self._registry.put(doc)
 
     def add_kudos(self, doc: dict[str, Any]) -> None:
         """Append a kudos record."""
@@ -118,7 +169,7 @@ class Tx:
 
     @property
     def changed(self) -> bool:
-        return self._db.storage.changed or bool(self._leaving)
+        return self._db.storage.changed or bool(self._leaving) or bool(self._registry.dirty)
 
     def _table(self, name: str) -> Table:
         return self._db.table(name, cache_size=0)
@@ -135,6 +186,12 @@ class Tx:
         else:
             table.insert(self._document(new, doc_id))
 
+    def _replace_many(self, table: Table, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        present = [doc_id for doc_id in docs if table.contains(doc_id=doc_id)]
+        if present:
+            table.remove(doc_ids=present)
+        table.insert_multiple(self._document(dict(doc), doc_id) for doc_id, doc in docs.items())
+
     def _check_valid(self) -> None:
         if not self._valid:
             raise RuntimeError("this transaction is over: use a Tx only inside Store.transaction()")
@@ -148,6 +205,7 @@ class Store:
         self.path = self.data_dir / FILE_NAME
         self.archive_dir = self.data_dir / "archive"
         self.backups_dir = self.data_dir / "backups"
+        self.customers_dir = self.data_dir / "customers"
         self.lock_path = self.data_dir / LOCK_NAME
         self.lock_timeout = lock_timeout
         self.backups_kept = backups_kept
@@ -157,13 +215,17 @@ class Store:
     # --- reading ---------------------------------------------------------------------------------------------
 
     def read(self) -> Snapshot:
-        """The live file now; a missing file is an empty snapshot (and is not created)."""
-        db = self._open_live()
-        tables = db.storage.tables
+        """The live file now; a missing file is an empty snapshot (and is not created).
+
+        Reads go straight from orjson's dicts, without TinyDB (not even imported): a read-only command such as
+        ``list`` pays neither TinyDB's import nor a copy of every record into a ``Document``.
+        """
+        tables = self._read_live().tables
+        kudos = tables.get("kudos", {})
         return Snapshot(
-            promises={doc.doc_id: doc for doc in db.table("promises", cache_size=0)},
-            customers={doc.doc_id: doc for doc in db.table("customers", cache_size=0)},
-            kudos=sorted(db.table("kudos", cache_size=0), key=lambda doc: doc.doc_id),
+            promises=_by_id(tables.get("promises", {})),
+            customers=_LazyCustomers(self, tables.get("customers", {})),
+            kudos=[kudos[key] for key in sorted(kudos, key=int)],
             meta=_full_meta(tables),
         )
 
@@ -204,7 +266,7 @@ class Store:
             with self._locked():
                 self._remove_stale_temps()
                 db = self._open_live()
-                tx = Tx(db, _tinydb()[1])
+                tx = Tx(db, _tinydb()[1], _Registry(self, db.storage.tables.get("customers", {})))
                 try:
                     yield tx
                 finally:
@@ -236,6 +298,13 @@ class Store:
             except DataError as error:
                 problems.append(error.message)
             problems += _access_problems(path, 0o600)
+        problems += _access_problems(self.customers_dir, 0o700)
+        for number in self._customer_numbers():
+            try:
+                self._customer_records(number)
+            except DataError as error:
+                problems.append(error.message)
+            problems += _access_problems(self._customer_path(number), 0o600)
         problems += _access_problems(self.backups_dir, 0o700)
         for path in self._backup_files():
             try:
@@ -270,22 +339,32 @@ class Store:
 
     # --- internals -------------------------------------------------------------------------------------------
 
+    def _read_live(self) -> _FileStorage:
+        try:
+            return _FileStorage(self.path, _empty_live())
+        except _Unusable as unusable:
+            raise self._live_unusable(unusable) from None
+
     def _open_live(self) -> TinyDB:
         try:
             return _open_db(self.path, _empty_live())
         except _Unusable as unusable:
-            raise DataError(
-                f"{self.path} cannot be used: {unusable.reason}. Nothing was changed. {self._restore_hint()}"
-            ) from None
+            raise self._live_unusable(unusable) from None
+
+    def _live_unusable(self, unusable: _Unusable) -> DataError:
+        return DataError(f"{self.path} cannot be used: {unusable.reason}. Nothing was changed. {self._restore_hint()}")
+
+    def _read_archive(self, path: Path, month: str) -> _FileStorage:
+        try:
+            return _FileStorage(path, _empty_archive(month))
+        except _Unusable as unusable:
+            raise _archive_unusable(path, unusable) from None
 
     def _open_archive(self, path: Path, month: str) -> TinyDB:
         try:
             return _open_db(path, _empty_archive(month))
         except _Unusable as unusable:
-            raise DataError(
-                f"{path} cannot be used: {unusable.reason}. Nothing was changed. Archive files have no backups: "
-                "restore it from your own copies, or move it out of the archive folder to carry on without it."
-            ) from None
+            raise _archive_unusable(path, unusable) from None
 
     def _restore_hint(self) -> str:
         backup = self.newest_good_backup()
@@ -305,9 +384,36 @@ class Store:
     def _archived_promises(self, months: Iterable[str]) -> dict[int, dict[str, Any]]:
         promises: dict[int, dict[str, Any]] = {}
         for month in months:
-            db = self._open_archive(self._archive_path(month), month)
-            promises.update((doc.doc_id, doc) for doc in db.table("promises", cache_size=0))
+            promises.update(_by_id(self._read_archive(self._archive_path(month), month).tables.get("promises", {})))
         return promises
+
+    def _customer_path(self, number: int) -> Path:
+        return self.customers_dir / f"{number:04d}.json"
+
+    def _customer_numbers(self) -> list[int]:
+        names = _listdir(self.customers_dir)
+        return sorted(int(match[1]) for name in names if (match := _CUSTOMER_FILE.fullmatch(name)))
+
+    def _customer_bytes(self, number: int) -> bytes:
+        path = self._customer_path(number)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return b""
+        except OSError as error:
+            raise DataError(f"could not read {path}: {_why(error)} — nothing was changed") from error
+
+    def _customer_records(self, number: int, raw: bytes | None = None) -> dict[int, dict[str, Any]]:
+        path = self._customer_path(number)
+        try:
+            tables = _FileStorage(path, _empty_customers()).tables if raw is None else _parse(raw)
+        except _Unusable as unusable:
+            raise DataError(
+                f"{path} cannot be used: {unusable.reason}. Nothing was changed. Customer files have no backups: "
+                "restore it from your own copies, or move it out of the customers folder to carry on without those "
+                "customers (their promises keep their name, phone and email)."
+            ) from None
+        return _by_id(tables.get("customers", {}))
 
     def _backup_files(self) -> list[Path]:
         names = sorted(name for name in _listdir(self.backups_dir) if _BACKUP_FILE.fullmatch(name))
@@ -315,32 +421,46 @@ class Store:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        """Hold the kernel lock on the ``.lock`` file: ``flock`` on POSIX, filelock's ``FileLock`` elsewhere.
+
+        Why not filelock everywhere: importing it costs 55-95 ms here (logging, hashing, its own async layer),
+        more than the rest of ``promisetrack add`` together, and on POSIX it only wraps the very ``flock`` below.
+        Both are the same kernel lock on the same file, so desks running either version exclude each other, and
+        the lock dies with its process.
+        """
+        try:
+            release = _flock(self.lock_path, self.lock_timeout) if LOCK_BACKEND == "flock" else self._filelock()
+        except TimeoutError:
+            raise StoreLockedError(LOCKED_MESSAGE) from None
+        except OSError as error:
+            why = _why(error)
+            if error.errno in _NO_LOCKS:  # a network mount without flock; a soft lock would not be safe either
+                why = "this filesystem does not support file locks (is the data folder on a network drive?)"
+            raise DataError(f"could not lock {self.lock_path}: {why} — nothing was changed") from error
+        try:
+            yield
+        finally:
+            release()
+
+    def _filelock(self) -> Callable[[], None]:
         from filelock import FileLock, Timeout
 
         lock = FileLock(self.lock_path, timeout=self.lock_timeout, mode=0o600, fallback_to_soft=False)
         try:
             lock.acquire()
         except Timeout:
-            raise StoreLockedError(LOCKED_MESSAGE) from None
-        except OSError as error:
-            why = _why(error)
-            if error.errno == errno.ENOSYS:  # a network mount without flock; a soft lock would not be safe either
-                why = "this filesystem does not support file locks (is the data folder on a network drive?)"
-            raise DataError(f"could not lock {self.lock_path}: {why} — nothing was changed") from error
-        try:
-            yield
-        finally:
-            lock.release()
+            raise TimeoutError from None
+        return lock.release
 
     def _remove_stale_temps(self) -> None:
         """Temp files of a save that died midway; only a lock holder may remove them (none is being written)."""
-        for folder in (self.data_dir, self.archive_dir, self.backups_dir):
+        for folder in (self.data_dir, self.archive_dir, self.backups_dir, self.customers_dir):
             for temp in folder.glob(_TEMP_GLOB):
                 with suppress(FileNotFoundError):
                     temp.unlink()
 
     def _commit(self, tx: Tx) -> None:
-        """Backup of the old live file, then archive files, then the live file; each an atomic replace.
+        """Backup of the old live file, then archive files, customer files, the live file; each an atomic replace.
 
         Everything is read and serialised before the first write, so a bad archive file or an unserialisable
         value stops the commit with nothing written.
@@ -359,15 +479,20 @@ class Store:
             promises.remove(doc_ids=list(docs))  # there already if a crash came between archive and live write
             promises.insert_multiple(document(doc, pid) for pid, doc in docs.items())
             saves.append((path, orjson.dumps(archive.storage.tables)))
+        customer_saves = tx._registry.saves()
+        saves += customer_saves
         if tx._leaving:
             tx._table("promises").remove(doc_ids=list(tx._leaving))
         live = tx._db.storage
         live.tables.setdefault("meta", {})["1"] = {**_full_meta(live.tables), "schema": SCHEMA_VERSION}
+        live.tables["customers"] = {}  # they are in customers/ now (an empty table keeps the file's layout)
         saves.append((self.path, orjson.dumps(live.tables)))
 
         self._backup(live)
-        if len(saves) > 1:
+        if by_month:
             self._make_dir(self.archive_dir)
+        if customer_saves:
+            self._make_dir(self.customers_dir)
         for path, payload in saves:
             self._save(path, payload)
 
@@ -409,6 +534,140 @@ class Store:
             raise DataError(f"could not create {path}: {_why(error)} — nothing was changed") from error
 
 
+class _Registry:
+    """The customers: ``customers/NNNN.json``, ``CUSTOMERS_PER_FILE`` a file by id (file N holds ids N*1000+1 to
+    (N+1)*1000), in the live file's layout and saved the same atomic way, each file read only when needed.
+
+    It lives apart from the live file because it grows with the desk's whole history, while the live file must stay
+    the size of the open promises: the board and ``list`` never read it, and ``add`` reads only the file holding the
+    customer it looks up (``find``). Customers in the live file's own ``customers`` table (written before the
+    registry moved out) are read as well and move into the files at the next save.
+    """
+
+    def __init__(self, store: Store, legacy: Mapping[str, dict[str, Any]]) -> None:
+        self._store = store
+        self._legacy = _by_id(legacy)
+        self._on_disk: list[int] | None = None
+        self._loaded: dict[int, dict[int, dict[str, Any]]] = {}  # file number -> {id: record}
+        self.dirty: set[int] = set()
+
+    def numbers(self) -> list[int]:
+        if self._on_disk is None:
+            self._on_disk = self._store._customer_numbers()
+        return sorted(set(self._on_disk) | set(self._loaded))
+
+    def get(self, cid: int) -> dict[str, Any] | None:
+        number = _customer_file(cid)
+        if number in self.numbers():
+            found = self._records(number).get(cid)
+            if found is not None:
+                return found
+        return self._legacy.get(cid)
+
+    def all(self) -> dict[int, dict[str, Any]]:
+        records = dict(self._legacy)
+        for number in self.numbers():
+            records.update(self._records(number))
+        return dict(sorted(records.items()))
+
+    def put(self, doc: Mapping[str, Any]) -> None:
+        cid = _doc_id(doc)
+        number = _customer_file(cid)
+        self._records(number)[cid] = dict(doc)
+        self.dirty.add(number)
+
+    def find(self, key: str, value: Any) -> list[dict[str, Any]]:
+        import orjson
+
+        needle = orjson.dumps(key) + b":" + orjson.dumps(value)  # as orjson writes it: no spaces
+        found = {cid: doc for cid, doc in self._legacy.items() if doc.get(key) == value}
+        for number in self.numbers():
+            if number not in self._loaded:
+                raw = self._store._customer_bytes(number)
+                if needle not in raw:
+                    continue
+                self._loaded[number] = self._store._customer_records(number, raw)
+            found.update((cid, doc) for cid, doc in self._loaded[number].items() if doc.get(key) == value)
+        return [found[cid] for cid in sorted(found)]
+
+    def unfiled(self) -> list[dict[str, Any]]:
+        return [doc for cid, doc in self._legacy.items() if cid not in self._records(_customer_file(cid))]
+
+    def highest_id(self) -> int:
+        numbers = self.numbers()
+        ids = [*self._legacy, *(self._records(numbers[-1]) if numbers else ())]
+        return max(ids, default=0)
+
+    def saves(self) -> list[tuple[Path, bytes]]:
+        """The files to write at commit: the changed ones, and those the live file's old table moves into."""
+        import orjson
+
+        for cid, doc in self._legacy.items():
+            records = self._records(_customer_file(cid))
+            if cid not in records:
+                records[cid] = doc
+                self.dirty.add(_customer_file(cid))
+        saves = []
+        for number in sorted(self.dirty):
+            table = {str(cid): doc for cid, doc in sorted(self._records(number).items())}
+            saves.append((self._store._customer_path(number), orjson.dumps({**_empty_customers(), "customers": table})))
+        return saves
+
+    def _records(self, number: int) -> dict[int, dict[str, Any]]:
+        if number not in self._loaded:
+            self.numbers()  # lists the files on disk once
+            assert self._on_disk is not None
+            self._loaded[number] = self._store._customer_records(number) if number in self._on_disk else {}
+        return self._loaded[number]
+
+
+class _RegistryView(Mapping):
+    """Read-only ``{id: record}`` view of the customers (reading every customer file when iterated)."""
+
+    def __init__(self, registry: _Registry) -> None:
+        self._registry = registry
+
+    def __getitem__(self, cid: int) -> dict[str, Any]:
+        found = self._registry.get(cid) if type(cid) is int else None
+        if found is None:
+            raise KeyError(cid)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._registry.all())
+
+    def __len__(self) -> int:
+        return len(self._registry.all())
+
+    def __repr__(self) -> str:
+        return repr(self._registry.all())
+
+
+class _LazyCustomers(Mapping):
+    """A snapshot's customers, read from the customer files on first use (the board and ``list`` never use them)."""
+
+    def __init__(self, store: Store, legacy: Mapping[str, dict[str, Any]]) -> None:
+        self._registry = _Registry(store, legacy)
+        self._records: dict[int, dict[str, Any]] | None = None
+
+    def _all(self) -> dict[int, dict[str, Any]]:
+        if self._records is None:
+            self._records = self._registry.all()
+        return self._records
+
+    def __getitem__(self, cid: int) -> dict[str, Any]:
+        return self._all()[cid]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 class _TableView(Mapping):
     """Read-only ``{id: doc}`` view of one table of a transaction's in-memory data, less the ``leaving`` ids
     (promises archived in this transaction; they are always in the table until it commits)."""
@@ -434,6 +693,17 @@ class _TableView(Mapping):
 
     def __len__(self) -> int:
         return len(self._raw()) - len(self._leaving)
+
+    # One pass over the table: Mapping's own items() and values() look every key up again, which is most of the
+    # cost of a scan of the live file inside a transaction.
+    def items(self) -> list[tuple[int, dict[str, Any]]]:  # type: ignore[override]
+        leaving = self._leaving
+        return [(doc_id, doc) for key, doc in self._raw().items() if (doc_id := int(key)) not in leaving]
+
+    def values(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        if not self._leaving:
+            return list(self._raw().values())
+        return [doc for _, doc in self.items()]
 
 
 class _FileStorage:
@@ -501,10 +771,18 @@ def _parse(raw: bytes) -> dict[str, Any]:
 
     if not raw:
         raise _Unusable("it is empty (0 bytes)")
+    # A data file is a tree of a few hundred thousand dicts, lists and strings with no cycles. Python's cycle
+    # collector would run a dozen times while they are created and walk all of them each time (a fifth of the
+    # parse, measured); reference counting alone frees them, so it is paused for the parse.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         tables = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise _Unusable(_json_problem(error, len(raw))) from None
+    finally:
+        if collecting:
+            gc.enable()
     _validate(tables)
     return tables
 
@@ -542,8 +820,28 @@ def _validate(tables: Any) -> None:
             raise _Unusable(f"it is damaged (its {name!r} table is not a set of numbered records)")
 
 
+def _archive_unusable(path: Path, unusable: _Unusable) -> DataError:
+    return DataError(
+        f"{path} cannot be used: {unusable.reason}. Nothing was changed. Archive files have no backups: "
+        "restore it from your own copies, or move it out of the archive folder to carry on without it."
+    )
+
+
+def _by_id(table: Mapping[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """A stored table as ``{id: record}`` (the records themselves, not copies)."""
+    return {int(key): doc for key, doc in table.items()}
+
+
 def _empty_live() -> dict[str, Any]:
     return {"meta": {"1": {"schema": SCHEMA_VERSION}}, "promises": {}, "customers": {}, "kudos": {}}
+
+
+def _empty_customers() -> dict[str, Any]:
+    return {"meta": {"1": {"schema": SCHEMA_VERSION}}, "customers": {}}
+
+
+def _customer_file(cid: int) -> int:
+    return (cid - 1) // CUSTOMERS_PER_FILE
 
 
 def _empty_archive(month: str) -> dict[str, Any]:
@@ -599,6 +897,42 @@ def _write_atomic(path: Path, payload: bytes) -> None:
         with suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _flock(path: Path, timeout: float) -> Callable[[], None]:
+    """Take an exclusive ``flock`` on ``path`` (created 0600) within ``timeout`` seconds; returns the release.
+
+    Raises TimeoutError if another process holds it that long, OSError if the file cannot be opened or locked.
+    No O_TRUNC (the holder's file is not ours to touch), O_NOFOLLOW (a symlink planted at the path is refused,
+    not followed), O_NONBLOCK (a lease on the file cannot stall the open past the timeout). A lock won on a file
+    that was unlinked meanwhile guards no name, so it is dropped and the path opened again.
+    """
+    import fcntl
+    import time
+
+    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        fd = os.open(path, flags, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(fd)
+            if error.errno not in _CONTENTION:
+                raise
+        except BaseException:
+            os.close(fd)
+            raise
+        else:
+            if os.fstat(fd).st_nlink > 0:
+                return lambda: os.close(fd)  # closing the descriptor frees its flock
+            os.close(fd)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.02)
 
 
 def _fsync_dir(path: Path) -> None:

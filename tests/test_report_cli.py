@@ -194,7 +194,7 @@ def test_add_and_list_never_import_the_export_code(cli: Cli) -> None:
 @pytest.fixture
 def archiving_desk(tmp_path: Path) -> tuple[Desk, FixedClock]:
     data = tmp_path / "archiving"
-    write_settings(data, **{"archive_after_days = 35": "archive_after_days = 1"})
+    write_settings(data, **{"archive_after_days = 14": "archive_after_days = 1"})
     clock = FixedClock(datetime(2026, 10, 19, 9, tzinfo=TZ))
     return open_desk(data, clock=clock, user="ana"), clock
 

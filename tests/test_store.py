@@ -533,7 +533,9 @@ with FileLock(sys.argv[1]):
 """
 
 
-def test_a_held_lock_times_out_with_a_clear_message(saved: Store) -> None:
+@pytest.mark.parametrize("backend", ["flock", "filelock"])
+def test_a_held_lock_times_out_with_a_clear_message(saved: Store, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    monkeypatch.setattr(store_module, "LOCK_BACKEND", backend)  # the holder uses filelock: the two exclude each other
     before = saved.path.read_bytes()
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(saved.lock_path)],
@@ -555,7 +557,8 @@ def test_a_held_lock_times_out_with_a_clear_message(saved: Store) -> None:
     assert add_promise(Store(saved.data_dir, lock_timeout=0.2)) == 1003  # freed when the holder let go
 
 
-def test_a_filesystem_without_locks_is_refused(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", ["flock", "filelock"])
+def test_a_filesystem_without_locks_is_refused(store: Store, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
     import filelock
 
     class NoFlock:
@@ -565,7 +568,15 @@ def test_a_filesystem_without_locks_is_refused(store: Store, monkeypatch: pytest
         def acquire(self) -> None:
             raise OSError(errno.ENOSYS, "Function not implemented")
 
+    def no_flock(*_: object) -> None:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(store_module, "LOCK_BACKEND", backend)  # POSIX uses flock itself; filelock elsewhere
     monkeypatch.setattr(filelock, "FileLock", NoFlock)
+    if os.name == "posix":
+        import fcntl
+
+        monkeypatch.setattr(fcntl, "flock", no_flock)
     with pytest.raises(DataError, match="does not support file locks") as failure:
         add_promise(store)
     assert "nothing was changed" in failure.value.message

@@ -1,0 +1,1 @@
+"""Benchmarks of issue 6: ``python -m benchmarks`` prints the table; ``python -m benchmarks.generate`` writes data."""

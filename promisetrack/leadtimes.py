@@ -1,0 +1,50 @@
+"""Lead times — business time from a promise made to it done — and the nearest-rank percentile over them.
+
+Pure core, shared by the risk rules (a category's p80 lead time) and the period figures (p50/p80). It lives apart
+from ``metrics`` so that the board, ``list`` and ``add`` can use the rule without importing the whole of ``metrics``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from promisetrack.model import Promise, Status
+
+if TYPE_CHECKING:
+    from promisetrack.dates import BusinessCalendar
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..1) — a value that really occurred; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q * len(ordered)))
+    return ordered[rank - 1]
+
+
+def lead_seconds(p: Promise, cal: BusinessCalendar) -> float | None:
+    """Business time from promise made to promise done; None unless done."""
+    if p.status is not Status.DONE or p.closed_at is None:
+        return None
+    return cal.business_seconds(p.created_at, p.closed_at)
+
+
+def record_lead_seconds(doc: Mapping[str, Any], cal: BusinessCalendar) -> float | None:
+    """``lead_seconds`` of a stored promise record, read without building the ``Promise`` (and its events)."""
+    closed = doc.get("closed_at")
+    if doc.get("status") != Status.DONE.value or not closed:
+        return None
+    return cal.business_seconds(datetime.fromisoformat(doc["created_at"]), datetime.fromisoformat(closed))
+
+
+def lead_times_by_category(closed: Iterable[Promise], cal: BusinessCalendar) -> dict[str, list[float]]:
+    by_category: dict[str, list[float]] = {}
+    for p in closed:
+        seconds = lead_seconds(p, cal)
+        if seconds is not None:
+            by_category.setdefault(p.category, []).append(seconds)
+    return by_category

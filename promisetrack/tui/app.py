@@ -1,0 +1,296 @@
+"""PromiseTrackApp: the board and its screens, the keys and the command palette, the minute tick, the watch on
+the data file, and the alerts (a toast and the bell when a promise turns at risk or overdue).
+
+Every change goes through ``service.Desk``; reads of the data file and saves run in thread workers. The tick and
+the file watch are wrapped so that an error becomes a toast (and a log line), never the end of the app.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import get_current_worker
+
+from promisetrack.clock import OffsetClock
+from promisetrack.errors import DataError, PromiseError
+from promisetrack.model import Risk
+from promisetrack.service import Desk, Row, board_key
+from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
+from promisetrack.tui.screens.detail import DetailScreen
+from promisetrack.tui.screens.forms import (
+    CancelForm,
+    ContactForm,
+    DoneForm,
+    FlagForm,
+    FormScreen,
+    ReassignForm,
+    RescheduleForm,
+    Saved,
+    UnflagForm,
+)
+from promisetrack.tui.screens.help import HelpScreen
+from promisetrack.tui.screens.new_promise import NewPromiseForm
+
+ROLE_PLAY_STEP = timedelta(hours=1)
+_SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
+_NOT_READ = object()  # the version before the first read (the data file may not exist: version None)
+
+
+def turned_worse(old: Risk | None, new: Risk | None) -> bool:
+    """Did a promise we already knew become at risk or overdue?"""
+    if old is None or new is None:
+        return False
+    return _SEVERITY[new] < _SEVERITY[old]
+
+
+def palette_title(binding: Binding) -> str:
+    """``Reschedule — agree a new due with the customer``: found by the action's name or by what it does."""
+    return f"{binding.description} — {binding.tooltip}"
+
+
+class PromiseTrackApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "promisetrack"
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
+
+    def __init__(self, desk: Desk, *, watch_every: float = 1.0) -> None:
+        super().__init__()
+        self.desk = desk
+        self.watch_every = watch_every
+        self.board = BoardScreen(desk, on_ready=self._start)
+        self.rows: list[Row] = []
+        self.levels: dict[int, Risk | None] = {}
+        self.version: object = _NOT_READ
+        self.minute_timer: Timer | None = None
+        self.watch_timer: Timer | None = None
+        self._last_error = ""
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.board
+
+    @property
+    def can_advance(self) -> bool:
+        """May the clock be moved on (role-play)? Only a fixed or ``--now`` clock, never the real one."""
+        return callable(getattr(self.desk.clock, "advance", None))
+
+    def _start(self) -> None:
+        self.board.role_play = self.can_advance
+        version, now = self.desk.version(), self.desk.now()
+        self._apply(self.desk.board(now), now, version, alert=False)
+        self.board.table.focus()
+        self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
+        self._schedule_minute()
+
+    # ------------------------------------------------------------------ keeping current
+    def _schedule_minute(self) -> None:
+        """The first tick on the next minute of the desk's clock, then one a minute."""
+        now = self.desk.now()
+        delay = 60.0 - now.second - now.microsecond / 1e6
+        self.set_timer(delay + 0.05, self._start_minute)
+
+    def _start_minute(self) -> None:
+        self.tick()
+        self.minute_timer = self.set_interval(60, self.tick)
+
+    def tick(self) -> None:
+        """Re-assess the promises whose moment has come (``Assessment.recheck_at``) and redraw what changed."""
+        try:
+            if self.desk.version() != self.version:
+                self.refresh_board()
+                return
+            now = self.desk.now()
+            rows = sorted((self._reassess(row, now) for row in self.rows), key=board_key)
+            self._show(rows, now, alert=True)
+            for screen in self._details():
+                screen.reload(full=False)
+            self._last_error = ""
+        except Exception as exc:
+            self.report("the minute tick", exc)
+
+    def _reassess(self, row: Row, now: datetime) -> Row:
+        """A promise that is ok is assessed again only when its ``recheck_at`` has come; one at risk or overdue
+        every minute, because its reasons count the time ("only 1.5 business hours left", "overdue 2h")."""
+        a = row.assessment
+        if a is not None and a.level is Risk.OK and a.recheck_at is not None and a.recheck_at > now:
+            return row
+        return Row(row.promise, self.desk.assess(row.promise, now))
+
+    def watch_file(self) -> None:
+        """About once a second: has anyone (another terminal, a CLI command) saved? Then read in a worker."""
+        try:
+            if self.desk.version() != self.version and not self._reading():
+                self.refresh_board()
+        except Exception as exc:
+            self.report("watching the data file", exc)
+
+    def _reading(self) -> bool:
+        return any(w.group == "board" and not w.is_finished for w in self.workers)
+
+    @work(thread=True, exclusive=True, group="board", exit_on_error=False)
+    def refresh_board(self, alert: bool = True, select: int | None = None) -> None:
+        """Read the data file again (in a thread) and show what changed."""
+        worker = get_current_worker()
+        try:
+            version = self.desk.version()
+            now = self.desk.now()
+            rows = self.desk.board(now)
+        except Exception as exc:
+            self.call_from_thread(self.report, "reading the data file", exc)
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._apply, rows, now, version, alert, select)
+
+    def _apply(self, rows: list[Row], now: datetime, version: object, alert: bool = True,
+               select: int | None = None) -> None:
+        self.version = version
+        self._show(rows, now, alert=alert)
+        if select is not None:
+            self.board.table.select_pid(select)
+        for screen in self._details():
+            screen.reload()
+        self._last_error = ""
+
+    def _show(self, rows: list[Row], now: datetime, *, alert: bool) -> None:
+        if alert:
+            self._alert([r for r in rows if turned_worse(self.levels.get(r.promise.id), r.risk)])
+        self.levels = {r.promise.id: r.risk for r in rows}
+        self.rows = rows
+        self.board.show(rows, now)
+
+    def _alert(self, turned: Iterable[Row]) -> None:
+        """A toast naming each promise that turned at risk or overdue, and the bell once."""
+        rang = False
+        for row in turned:
+            p = row.promise
+            overdue = row.risk is Risk.OVERDUE
+            reasons = row.assessment.reasons if row.assessment else ()
+            self.notify(
+                f"{p.id} {p.customer.name} — {p.what}\n{'; '.join(reasons)}",
+                title="Now overdue" if overdue else "Now at risk",
+                severity="error" if overdue else "warning", timeout=20, markup=False,
+            )
+            rang = True
+        if rang:
+            self.bell()
+
+    def _details(self) -> list[DetailScreen]:
+        return [s for s in self.screen_stack if isinstance(s, DetailScreen)]
+
+    def report(self, doing: str, exc: BaseException) -> None:
+        """An error in the background: logged, and shown once as a toast (not again every second)."""
+        message = exc.message if isinstance(exc, (PromiseError, DataError)) else f"{type(exc).__name__}: {exc}"
+        self.log.error(f"{doing} failed:\n{''.join(traceback.format_exception(exc))}")
+        if message != self._last_error:
+            self._last_error = message
+            self.notify(f"{doing} failed: {message}", title="Problem", severity="error", timeout=15, markup=False)
+
+    # ------------------------------------------------------------------ actions
+    def current_row(self) -> Row | None:
+        screen = self.screen
+        if isinstance(screen, DetailScreen):
+            return screen.row
+        pid = self.board.cursor_pid
+        return self.board.by_id.get(pid) if pid is not None else None
+
+    def _open_row(self, doing: str) -> Row | None:
+        row = self.current_row()
+        if row is None:
+            self.notify(f"No promise to {doing}: the list is empty.", severity="warning")
+        elif not row.promise.is_open:
+            self.notify(f"Promise {row.promise.id} is {row.promise.status.value}; it cannot be {doing}ed.",
+                        severity="warning")
+            return None
+        return row
+
+    def _form(self, doing: str, make: Callable[[Desk, Row], FormScreen]) -> None:
+        row = self._open_row(doing)
+        if row is not None:
+            self.push_screen(make(self.desk, row), self.saved)
+
+    def action_new(self) -> None:
+        self.push_screen(NewPromiseForm(self.desk), self.saved)
+
+    def action_contact(self) -> None:
+        self._form("contact", ContactForm)
+
+    def action_reschedule(self) -> None:
+        self._form("reschedul", RescheduleForm)
+
+    def action_done(self) -> None:
+        self._form("finish", DoneForm)
+
+    def action_cancel(self) -> None:
+        self._form("cancel", CancelForm)
+
+    def action_reassign(self) -> None:
+        self._form("reassign", ReassignForm)
+
+    def action_flag(self) -> None:
+        self._form("flag", lambda desk, row: (UnflagForm if row.promise.blocked else FlagForm)(desk, row))
+
+    def action_detail(self) -> None:
+        row = self.current_row()
+        if row is not None and not isinstance(self.screen, DetailScreen):
+            self.push_screen(DetailScreen(self.desk, row.promise.id))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_advance(self) -> None:
+        if not self.can_advance:
+            self.notify("The clock is the real one. Role-play (t) needs --demo or --now.", severity="warning")
+            return
+        moment = self.desk.clock.advance(ROLE_PLAY_STEP)  # type: ignore[attr-defined]
+        self.notify(f"Role-play: the clock is now {moment.astimezone(self.desk.calendar.tz):%a %d %b %H:%M}")
+        self.tick()
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def action_undo(self) -> None:
+        try:
+            message = self.desk.undo()
+        except (PromiseError, DataError) as exc:
+            self.notify(exc.message, title="Undo", severity="warning", markup=False)
+            return
+        self.notify(message, title="Undo", markup=False)
+        self.call_from_thread(self.refresh_board, False)
+
+    def saved(self, saved: Saved | None) -> None:
+        """A form closed: say what was done, show the reality check's warnings, show the change."""
+        if saved is None:
+            return
+        self.notify(saved.message, markup=False)
+        if saved.warnings:
+            self.notify("\n".join(saved.warnings), title="Reality check", severity="warning", markup=False)
+        self.refresh_board(alert=False, select=saved.pid)
+
+    # ------------------------------------------------------------------ command palette
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        if isinstance(screen, BoardScreen | DetailScreen):
+            for binding in screen.BINDINGS:
+                if binding in BOARD_BINDINGS and binding.action != "app.quit":  # type: ignore[comparison-overlap]
+                    yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
+                                        partial(self.run_action, binding.action, screen))
+        yield from super().get_system_commands(screen)
+
+
+def run_board(desk: Desk, *, role_play: bool = False) -> int:
+    """Open the board on ``desk`` until the user quits; the exit status for the CLI.
+
+    ``role_play`` (the demo): the clock may be moved on with ``t`` even when it started as the real one.
+    """
+    if role_play and not callable(getattr(desk.clock, "advance", None)):
+        desk.clock = OffsetClock(desk.now(), desk.clock)
+    desk.board()  # a corrupt or unreadable data file stops here, with the CLI's message, before the screen opens
+    app = PromiseTrackApp(desk)
+    app.run()
+    return app.return_code or 0

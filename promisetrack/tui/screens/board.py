@@ -1,0 +1,182 @@
+"""The board: every open promise, overdue first, then at risk, then by due; a filter line, the summary bar and a
+status line that shows the highlighted promise in full (the reasons of its risk, its original due)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from promisetrack.dates import describe_due, format_due
+from promisetrack.model import Risk
+from promisetrack.service import Desk, Row
+from promisetrack.tui.widgets.promise_table import PromiseTable, RowView
+from promisetrack.tui.widgets.risk_badge import RiskBadge
+from promisetrack.tui.widgets.summary_bar import Summary, SummaryBar
+
+# The board's keys: they feed the footer, the help screen and the command palette (app.get_system_commands).
+BOARD_BINDINGS = [
+    Binding("n", "app.new", "New", tooltip="make a new promise"),
+    Binding("c", "app.contact", "Contact", tooltip="log a contact with the customer"),
+    Binding("r", "app.reschedule", "Reschedule", tooltip="agree a new due with the customer"),
+    Binding("d", "app.done", "Done", tooltip="the promise was kept (csat 1–5 optional)"),
+    Binding("x", "app.cancel", "Cancel", tooltip="cancel the promise (a reason is required)"),
+    Binding("a", "app.reassign", "Reassign", show=False, tooltip="give the promise to a colleague"),
+    Binding("f", "app.flag", "Flag", show=False, tooltip="flag as blocked (waiting on someone), or unflag"),
+    Binding("u", "app.undo", "Undo", show=False, tooltip="undo your last change"),
+    Binding("slash", "filter", "Filter", key_display="/", tooltip="filter by text: customer, phone, promise…"),
+    Binding("m", "mine", "Mine", tooltip="only my promises (press again for everyone's)"),
+    Binding("enter", "app.detail", "Detail", show=False, tooltip="the promise in full, with its timeline"),
+    Binding("t", "app.advance", "+1 hour", show=False, tooltip="role-play: move the clock on an hour (--demo, --now)"),
+    Binding("question_mark", "app.help", "Help", key_display="?", tooltip="this list of keys"),
+    Binding("q", "app.quit", "Quit", show=False, tooltip="quit the board"),
+]
+
+
+def matches(row: Row, needle: str) -> bool:
+    """Does the promise mention ``needle`` (id, customer, phone, email, what, owner, category)?"""
+    p, c = row.promise, row.promise.customer
+    haystack = " ".join((str(p.id), c.name, c.phone, c.email, p.what, p.owner, p.category)).casefold()
+    return needle.casefold() in haystack
+
+
+class BoardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *BOARD_BINDINGS,
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    text_filter: reactive[str] = reactive("", init=False)
+    mine: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, desk: Desk, on_ready: Callable[[], None]) -> None:
+        super().__init__(id="board")
+        self.desk, self.on_ready = desk, on_ready
+        self.rows: list[Row] = []
+        self.by_id: dict[int, Row] = {}
+        self.now: datetime | None = None
+        self.role_play = False
+
+    def compose(self) -> ComposeResult:
+        yield SummaryBar(id="summary")
+        yield Input(placeholder="filter: customer, phone, promise, owner, id… (enter: back to the list, esc: clear)",
+                    id="filter")
+        yield PromiseTable(id="promises")
+        yield Static("", id="empty")
+        yield Static("", id="status-line")
+        yield RiskBadge(id="status-risk")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.on_ready()  # the widgets exist: the app fills the table before the first frame
+
+    @property
+    def table(self) -> PromiseTable:
+        return self.query_one(PromiseTable)
+
+    # ------------------------------------------------------------------ showing
+    def show(self, rows: list[Row], now: datetime) -> None:
+        """Show ``rows`` (every open promise, in board order) through the filters in force."""
+        self.rows, self.now = rows, now
+        self.by_id = {r.promise.id: r for r in rows}
+        self._redraw()
+
+    def _visible(self) -> list[Row]:
+        rows = self.rows
+        if self.mine:
+            user = self.desk.user.casefold()
+            rows = [r for r in rows if r.promise.owner.casefold() == user]
+        if self.text_filter.strip():
+            rows = [r for r in rows if matches(r, self.text_filter.strip())]
+        return rows
+
+    def _redraw(self) -> None:
+        if self.now is None:
+            return
+        visible = self._visible()
+        tz = self.desk.calendar.tz
+        self.table.show(RowView.of(r, self.now, tz) for r in visible)
+        levels = [r.risk for r in self.rows]
+        self.query_one(SummaryBar).show(Summary(
+            open=len(self.rows), at_risk=levels.count(Risk.AT_RISK), overdue=levels.count(Risk.OVERDUE),
+            shown=len(visible), user=self.desk.user, now=self.now.astimezone(tz),
+            text_filter=self.text_filter.strip(), mine=self.mine, role_play=self.role_play,
+        ))
+        empty = self.query_one("#empty", Static)
+        empty.display = not visible
+        if not visible:
+            empty.update("No open promises here. Press n to make one." if not self.rows
+                         else "Nothing matches the filter. Press m or esc to show everything.")
+        self._show_status()
+
+    @on(DataTable.RowHighlighted)
+    def _show_status(self) -> None:
+        """The highlighted promise in full under the table (the table may have cut its reasons short)."""
+        pid = self.table.cursor_pid
+        row = self.by_id.get(pid) if pid is not None else None
+        line, badge = self.query_one("#status-line", Static), self.query_one("#status-risk", RiskBadge)
+        if row is None or self.now is None:
+            line.update("")
+            badge.show(None, ())
+            badge.display = False
+            return
+        p, tz = row.promise, self.desk.calendar.tz
+        c = p.customer
+        contact = " · ".join(x for x in (c.phone, c.email) if x)
+        due = f"due {format_due(p.due, self.now, tz)} ({describe_due(p.due, self.now)})"
+        if p.original_due != p.due:
+            due += f", originally {format_due(p.original_due, self.now, tz)}"
+        line.update(Content.assemble(
+            (f"{p.id} ", "bold"), c.name, (f"  {contact}" if contact else "", "dim"), "  │  ", due,
+            "  │  ", p.category, (" · complaint" if p.complaint else "", "bold magenta"),
+        ))
+        badge.display = True
+        badge.show(row.risk, row.assessment.reasons if row.assessment else ())
+
+    @property
+    def cursor_pid(self) -> int | None:
+        return self.table.cursor_pid
+
+    # ------------------------------------------------------------------ filters
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-shown") or box.value:
+            box.value = ""
+            box.remove_class("-shown")
+            self.table.focus()
+
+    def action_mine(self) -> None:
+        self.mine = not self.mine
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.text_filter = event.value
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        if not self.query_one("#filter", Input).value:
+            self.query_one("#filter", Input).remove_class("-shown")
+        self.table.focus()
+
+    def watch_text_filter(self) -> None:
+        self._redraw()
+
+    def watch_mine(self) -> None:
+        self._redraw()
+
+    @on(DataTable.RowSelected)
+    async def _open_detail(self) -> None:
+        await self.app.run_action("app.detail")

@@ -1,0 +1,404 @@
+"""Forms as modal screens: the shared FormScreen (validate as you type, save in a worker, keep what was typed on an
+error, escape closes without change) and the small forms on one promise: contact, reschedule, done, cancel,
+reassign, flag and unflag. The new-promise form lives in ``new_promise.py``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from promisetrack.dates import describe_due, format_due
+from promisetrack.errors import DataError, PromiseError
+from promisetrack.model import CHANNELS
+from promisetrack.outcomes import derive_outcome
+from promisetrack.service import NAME_LIMIT, Desk, Row, clean_text, parse_csat
+
+log = logging.getLogger("promisetrack.tui")
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What a form did: the promise to put the cursor on, a message for a toast, reality-check warnings."""
+
+    pid: int | None
+    message: str
+    warnings: tuple[str, ...] = ()
+
+
+Job = Callable[[Desk], Saved]
+
+
+def field_label(text: str, *classes: str) -> Label:
+    return Label(text, classes=" ".join(("field-label", *classes)), markup=False)
+
+
+def put(widget: Static, content: Content | str) -> None:
+    """Show ``content`` in a hint line, which takes no room while it is empty."""
+    text = content if isinstance(content, Content) else Content(content)
+    widget.update(text)
+    widget.display = bool(text.plain)
+
+
+class FormScreen(ModalScreen[Saved | None]):
+    """A form over the board. Subclasses give ``fields``, ``problems`` (live checks) and ``job`` (the save)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+    title_text = "Form"
+    save_label = "Save"
+
+    def __init__(self, desk: Desk, row: Row | None = None) -> None:
+        super().__init__(classes="form-screen")
+        self.desk, self.row = desk, row
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="form"):
+            yield Label(self.title_text, classes="form-title", markup=False)
+            if self.row is not None:
+                yield Static(self._about(self.row), classes="form-about")
+            yield from self.fields()
+            yield Static("", id="form-problems", classes="form-problems")
+            yield Static("", id="form-error", classes="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button(self.save_label, variant="primary", id="save", compact=True)
+                yield Button("Close (esc)", id="close", compact=True)
+
+    def _about(self, row: Row) -> Content:
+        p, now, tz = row.promise, self.desk.now(), self.desk.calendar.tz
+        due = f"due {format_due(p.due, now, tz)} ({describe_due(p.due, now)})"
+        return Content.assemble((f"{p.id} ", "bold"), p.customer.name, " — ", p.what, "\n", (due, "dim"))
+
+    def fields(self) -> Iterator[Widget]:
+        yield from ()
+
+    def problems(self) -> list[str]:
+        """What stops a save right now (shown live, and the Save button is off while there are any)."""
+        return []
+
+    def job(self) -> Job:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        put(self.query_one("#form-error", Static), "")
+        self.revalidate()
+        inputs = list(self.query(Input))
+        if inputs:
+            inputs[0].focus()
+
+    # ------------------------------------------------------------------ validation
+    @staticmethod
+    def check(step: Callable[[], object]) -> str | None:
+        try:
+            step()
+        except PromiseError as exc:
+            return exc.message
+        return None
+
+    def value(self, selector: str) -> str:
+        return self.query_one(selector, Input).value
+
+    def revalidate(self) -> None:
+        problems = self.problems()
+        put(self.query_one("#form-problems", Static), "\n".join(problems))
+        self.query_one("#save", Button).disabled = bool(problems) or self.saving
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        put(self.query_one("#form-error", Static), "")
+        self.revalidate()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        inputs = [i for i in self.query(Input) if i.display]
+        if inputs and event.input is inputs[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    # ------------------------------------------------------------------ saving
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        problems = self.problems()
+        if problems:
+            self.show_error(problems[0])
+            return
+        try:
+            job = self.job()
+        except PromiseError as exc:
+            self.show_error(exc.message)
+            return
+        self.saving = True
+        self.revalidate()
+        self._run(job)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _run(self, job: Job) -> None:
+        try:
+            saved = job(self.desk)
+        except (PromiseError, DataError) as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+        except Exception as exc:
+            log.exception("saving a form failed")
+            self.app.call_from_thread(self._failed, f"could not save: {exc}")
+        else:
+            self.app.call_from_thread(self._saved, saved)
+
+    def _saved(self, saved: Saved) -> None:
+        self.dismiss(saved)
+
+    def _failed(self, message: str) -> None:
+        self.saving = False
+        self.show_error(message)
+        self.revalidate()
+
+    def show_error(self, message: str) -> None:
+        put(self.query_one("#form-error", Static), message)
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _due_preview(desk: Desk, phrase: str, owner: str, category: str, pid: int = 0) -> tuple[Content, list[str]]:
+    """The due a phrase means, or why it means none; and the reality check's warnings for it."""
+    if not phrase.strip():
+        return Content(""), []
+    try:
+        due = desk.preview_due(phrase)
+    except PromiseError as exc:
+        return Content.styled(exc.message, "$error"), []
+    now = desk.now()
+    text = Content.styled(f"→ {format_due(due, now, desk.calendar.tz)} ({describe_due(due, now)})", "$success")
+    warnings = desk.check_promise(due, owner, category, pid) if owner.strip() and category.strip() else []
+    return text, warnings
+
+
+def warnings_content(warnings: list[str]) -> Content:
+    if not warnings:
+        return Content("")
+    lines = [Content.styled("Reality check — you can still save:", "bold $warning")]
+    lines += [Content.assemble(("⚠ ", "$warning"), w) for w in warnings]
+    return Content("\n").join(lines)
+
+
+class ContactForm(FormScreen):
+    title_text = "Log a contact with the customer"
+
+    def fields(self) -> Iterator[Widget]:
+        with Horizontal(classes="field"):
+            yield field_label("Channel")
+            yield Select([(Text(c), c) for c in CHANNELS], value=CHANNELS[0], allow_blank=False, id="channel",
+                         compact=True)
+        with Horizontal(classes="field"):
+            yield field_label("Note")
+            yield Input(placeholder="what was said, e.g. told her the part arrives Tuesday", id="note",
+                        compact=True)
+
+    def problems(self) -> list[str]:
+        return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]
+
+    def job(self) -> Job:
+        assert self.row is not None
+        pid, note = self.row.promise.id, self.value("#note")
+        channel = str(self.query_one("#channel", Select).value)
+
+        def save(desk: Desk) -> Saved:
+            desk.contact(pid, note, channel)
+            return Saved(pid, f"{pid}: contact logged ({channel})")
+
+        return save
+
+
+class RescheduleForm(FormScreen):
+    title_text = "Reschedule (a new due agreed with the customer)"
+
+    def fields(self) -> Iterator[Widget]:
+        assert self.row is not None
+        p, now, tz = self.row.promise, self.desk.now(), self.desk.calendar.tz
+        original = format_due(p.original_due, now, tz)
+        if p.original_due == p.due:
+            shown = Content.assemble(("originally due ", "dim"), original, (" — not rescheduled before", "dim"))
+        else:
+            shown = Content.assemble(("originally due ", "dim"), original, ("    now due ", "dim"),
+                                     format_due(p.due, now, tz))
+        yield Static(shown, id="original-due")
+        with Horizontal(classes="field"):
+            yield field_label("New due")
+            yield Input(placeholder="e.g. fri 5pm, +2bd, tomorrow 10am", id="due", compact=True)
+        yield Static("", id="due-preview", classes="hint")
+        with Horizontal(classes="field"):
+            yield field_label("Note")
+            yield Input(placeholder="what the customer agreed to, e.g. supplier delay", id="note", compact=True)
+        yield Static("", id="due-warnings", classes="warnings")
+
+    def problems(self) -> list[str]:
+        assert self.row is not None
+        p = self.row.promise
+        preview, warnings = _due_preview(self.desk, self.value("#due"), p.owner, p.category, p.id)
+        put(self.query_one("#due-preview", Static), preview)
+        put(self.query_one("#due-warnings", Static), warnings_content(warnings))
+        found = [self.check(lambda: self.desk.preview_due(self.value("#due"))),
+                 self.check(lambda: clean_text(self.value("#note"), "note"))]
+        return [m for m in found if m]
+
+    def job(self) -> Job:
+        assert self.row is not None
+        pid, due, note = self.row.promise.id, self.value("#due"), self.value("#note")
+
+        def save(desk: Desk) -> Saved:
+            promise, warnings = desk.reschedule(pid, due, note)
+            now, tz = desk.now(), desk.calendar.tz
+            return Saved(pid, f"{pid}: now due {format_due(promise.due, now, tz)} "
+                              f"(originally {format_due(promise.original_due, now, tz)})", tuple(warnings))
+
+        return save
+
+
+class DoneForm(FormScreen):
+    title_text = "Done — the promise was kept (or delivered)"
+    save_label = "Mark done"
+
+    def fields(self) -> Iterator[Widget]:
+        with Horizontal(classes="field"):
+            yield field_label("csat 1–5")
+            yield Input(placeholder="the customer's satisfaction, 1 to 5 (optional)", restrict=r"[0-9]*",
+                        max_length=1, id="csat", compact=True)
+        with Horizontal(classes="field"):
+            yield field_label("Note")
+            yield Input(placeholder="optional", id="note", compact=True)
+
+    def problems(self) -> list[str]:
+        found = [self.check(lambda: parse_csat(self.value("#csat"))),
+                 self.check(lambda: clean_text(self.value("#note"), "note", required=False))]
+        return [m for m in found if m]
+
+    def job(self) -> Job:
+        assert self.row is not None
+        pid, csat, note = self.row.promise.id, self.value("#csat"), self.value("#note")
+
+        def save(desk: Desk) -> Saved:
+            promise = desk.done(pid, csat or None, note or None)
+            outcome = derive_outcome(promise)
+            return Saved(pid, f"{pid} done — {outcome.value if outcome else 'closed'}")
+
+        return save
+
+
+class CancelForm(FormScreen):
+    title_text = "Cancel the promise (it no longer applies)"
+    save_label = "Cancel promise"
+
+    def fields(self) -> Iterator[Widget]:
+        with Horizontal(classes="field"):
+            yield field_label("Reason")
+            yield Input(placeholder="required, e.g. customer no longer needs it", id="reason", compact=True)
+
+    def problems(self) -> list[str]:
+        return [m for m in [self.check(lambda: clean_text(self.value("#reason"), "reason"))] if m]
+
+    def job(self) -> Job:
+        assert self.row is not None
+        pid, reason = self.row.promise.id, self.value("#reason")
+
+        def save(desk: Desk) -> Saved:
+            desk.cancel(pid, reason)
+            return Saved(pid, f"{pid} cancelled")
+
+        return save
+
+
+class ReassignForm(FormScreen):
+    title_text = "Reassign to a colleague"
+
+    def fields(self) -> Iterator[Widget]:
+        assert self.row is not None
+        staff = [s for s in self.desk.settings.staff if s != self.row.promise.owner]
+        yield Static(Content.assemble(("now ", "dim"), self.row.promise.owner), id="current-owner")
+        with Horizontal(classes="field"):
+            yield field_label("New owner")
+            yield Input(placeholder=", ".join(staff) or "a colleague's name",
+                        suggester=SuggestFromList(staff, case_sensitive=False), id="owner", compact=True)
+
+    def problems(self) -> list[str]:
+        assert self.row is not None
+        owner = self.value("#owner").strip()
+        found = self.check(lambda: clean_text(owner, "owner", limit=NAME_LIMIT))
+        if found is None and owner == self.row.promise.owner:
+            found = f"{self.row.promise.id} is already {owner}'s"
+        return [found] if found else []
+
+    def job(self) -> Job:
+        assert self.row is not None
+        pid, owner = self.row.promise.id, self.value("#owner").strip()
+
+        def save(desk: Desk) -> Saved:
+            desk.reassign(pid, owner)
+            return Saved(pid, f"{pid} is now {owner}'s")
+
+        return save
+
+
+class FlagForm(FormScreen):
+    title_text = "Flag as blocked (waiting on someone)"
+    save_label = "Flag"
+
+    def fields(self) -> Iterator[Widget]:
+        with Horizontal(classes="field"):
+            yield field_label("Waiting on")
+            yield Input(placeholder="e.g. the supplier's delivery date", id="note", compact=True)
+
+    def problems(self) -> list[str]:
+        return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]
+
+    def job(self) -> Job:
+        assert self.row is not None
+        pid, note = self.row.promise.id, self.value("#note")
+
+        def save(desk: Desk) -> Saved:
+            desk.flag(pid, note)
+            return Saved(pid, f"{pid} flagged as blocked")
+
+        return save
+
+
+class UnflagForm(FormScreen):
+    title_text = "No longer blocked?"
+    save_label = "Unflag"
+
+    def fields(self) -> Iterator[Widget]:
+        assert self.row is not None
+        yield Static(Content.assemble(("blocked: ", "bold"), self.row.promise.blocked_note or "(no note)"),
+                     id="blocked-note")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#save", Button).focus()
+
+    def job(self) -> Job:
+        assert self.row is not None
+        pid = self.row.promise.id
+
+        def save(desk: Desk) -> Saved:
+            desk.unflag(pid)
+            return Saved(pid, f"{pid} is no longer blocked")
+
+        return save

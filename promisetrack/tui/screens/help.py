@@ -1,0 +1,43 @@
+"""Help: every key of the board, what the badges mean, and how the board keeps itself current."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from promisetrack.tui.screens.board import BOARD_BINDINGS
+
+EXTRA_KEYS = [
+    ("esc", "close a form or the detail (nothing is saved); clear the filter"),
+    ("ctrl+s", "save the form (enter in a form's last field saves too)"),
+    ("ctrl+p", "command palette: every action above, by name"),
+    ("↑ ↓", "move in the list (pgup, pgdn: a page)"),
+    ("ctrl+q", "quit"),
+]
+
+ABOUT = """\
+The board lists every open promise: overdue first, then at risk, then by due.
+ OVERDUE  its due has passed.   AT RISK  something makes it hard to keep — the reason is on the row and
+under the list (little time left, the category usually takes longer, the owner's day is full, blocked,
+no contact for a while).   ! before a name: the customer came with a complaint.
+It re-checks every minute and shows changes made on other desks within a second; a promise that turns
+at risk or overdue pops up a notice and rings the bell."""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="help"):
+            yield Label("Keys", classes="form-title")
+            keys = [(b.key_display or b.key, b.tooltip or b.description) for b in BOARD_BINDINGS] + EXTRA_KEYS
+            lines = [Content.assemble((f"{key:>7}  ", "bold $accent"), text) for key, text in keys]
+            yield Static(Content("\n").join(lines), id="help-keys")
+            yield Static(Content(ABOUT), id="help-about")
+            yield Label("esc closes", classes="hint")

@@ -1,0 +1,1 @@
+"""Widgets of the board: the promise table, the risk badge and the summary bar."""

@@ -1,0 +1,55 @@
+"""The risk badge: ``OVERDUE`` / ``AT RISK`` / ``ok`` with its reasons, as a table cell and as a widget."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from promisetrack.model import Risk
+
+LABELS = {Risk.OVERDUE: "OVERDUE", Risk.AT_RISK: "AT RISK", Risk.OK: "ok"}
+# Table cells are Rich renderables, which CSS cannot reach: these are the badge's colours there.
+CELL_STYLES = {Risk.OVERDUE: "bold white on dark_red", Risk.AT_RISK: "bold black on yellow", Risk.OK: "green"}
+CSS_CLASSES = {Risk.OVERDUE: "-overdue", Risk.AT_RISK: "-at-risk", Risk.OK: "-ok"}
+
+
+def badge_cell(level: Risk | None, reasons: tuple[str, ...] = (), *, with_reasons: bool = True) -> Text:
+    """The badge as a DataTable cell; reasons (user text may be in them) are appended literally."""
+    if level is None:
+        return Text("-")
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append(f" {LABELS[level]} ", style=CELL_STYLES[level])
+    shown = [r for r in reasons if not r.startswith("overdue ")] if level is Risk.OVERDUE else list(reasons)
+    if with_reasons and shown:
+        text.append(" " + "; ".join(shown))
+    return text
+
+
+class RiskBadge(Static):
+    """The badge with every reason, for the detail view and the board's status line."""
+
+    level: reactive[Risk | None] = reactive(None)
+    reasons: reactive[tuple[str, ...]] = reactive(())
+
+    def show(self, level: Risk | None, reasons: tuple[str, ...]) -> None:
+        self.level, self.reasons = level, tuple(reasons)
+
+    def watch_level(self, old: Risk | None, new: Risk | None) -> None:
+        if old is not None:
+            self.remove_class(CSS_CLASSES[old])
+        if new is not None:
+            self.add_class(CSS_CLASSES[new])
+        self.update(self._content())
+
+    def watch_reasons(self) -> None:
+        self.update(self._content())
+
+    def _content(self) -> Content:
+        if self.level is None:
+            return Content("closed")
+        label = Content.assemble((f" {LABELS[self.level]} ", "reverse bold"))
+        if not self.reasons:
+            return label
+        return Content.assemble(label, " ", "; ".join(self.reasons))

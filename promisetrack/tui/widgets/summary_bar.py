@@ -1,0 +1,43 @@
+"""The summary bar over the board: open / at-risk / overdue counts, the filters in force, the user and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.content import Content
+from textual.widgets import Static
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    open: int
+    at_risk: int
+    overdue: int
+    shown: int
+    user: str
+    now: datetime
+    text_filter: str = ""
+    mine: bool = False
+    role_play: bool = False
+
+
+class SummaryBar(Static):
+    """One line; every value is inserted literally (a user name or a filter may hold ``[``)."""
+
+    def show(self, s: Summary) -> None:
+        parts: list[str | Content | tuple[str, str]] = [
+            ("promisetrack", "bold"), "  ",
+            (f"{s.open} open", "bold"), " · ",
+            (f"{s.at_risk} at risk", "bold $warning" if s.at_risk else ""), " · ",
+            (f"{s.overdue} overdue", "bold $error" if s.overdue else ""),
+        ]
+        if s.mine or s.text_filter:
+            shown = ("mine" if s.mine else "", f"“{s.text_filter}”" if s.text_filter else "")
+            what = " and ".join(x for x in shown if x)
+            parts += ["   ", (f"showing {s.shown}: {what}", "$accent")]
+        clock = f"{s.now:%a %d %b %H:%M}"
+        parts += ["   ", s.user, " · ", (clock, "bold")]
+        if s.role_play:
+            parts.append(("  (role-play clock: t = +1 hour)", "dim"))
+        self.update(Content.assemble(*parts))

@@ -1,0 +1,234 @@
+"""The board by itself: order, counts, the minute tick with its alerts, the file watch, the cursor, literal text."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Input
+
+from promisetrack.clock import FixedClock
+from promisetrack.errors import DataError
+from promisetrack.service import Desk, open_desk
+from promisetrack.tui.app import PromiseTrackApp, run_board
+from promisetrack.tui.screens.new_promise import NewPromiseForm
+from promisetrack.tui.widgets.summary_bar import SummaryBar
+from tests.conftest import at
+from tests.tui.conftest import SIZE, board_ids, cell, settle, toasts
+
+
+async def test_board_lists_overdue_then_at_risk_then_by_due(app: PromiseTrackApp) -> None:
+    async with app.run_test(size=SIZE):
+        assert board_ids(app) == [1001, 1002, 1003, 1005, 1004]
+        assert cell(app, 1001, "risk").startswith(" OVERDUE ")
+        assert cell(app, 1002, "risk") == " AT RISK  only 1.0 business hours left"
+        assert cell(app, 1003, "risk") == " ok "
+        assert cell(app, 1002, "due") == "in 1h       today 11:30"
+        assert cell(app, 1001, "due") == "overdue 2d  Fri 20 Nov 16:00"
+        assert cell(app, 1002, "customer") == "Maria Lopez"
+        assert cell(app, 1002, "what") == "Call back with the repair quote"
+        assert cell(app, 1001, "owner") == "ben"
+        summary = str(app.board.query_one(SummaryBar).render())
+        assert "5 open · 1 at risk · 1 overdue" in summary
+        assert "ana · Mon 23 Nov 10:30" in summary
+
+
+async def test_status_line_shows_the_highlighted_promise_in_full(app: PromiseTrackApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down")
+        status = str(app.board.query_one("#status-line").render())
+        assert "1002 Maria Lopez" in status and "+44 7700 900101" in status and "due today 11:30 (in 1h)" in status
+        assert "only 1.0 business hours left" in str(app.board.query_one("#status-risk").render())
+
+
+async def test_tick_turns_a_promise_at_risk_then_overdue_with_a_toast_and_the_bell(
+    app: PromiseTrackApp, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rings: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: rings.append(1))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.board.table.select_pid(1004)
+        assert cell(app, 1003, "risk") == " ok "
+        clock.set(at(23, 14, 0))
+        app.tick()
+        await pilot.pause()
+        assert cell(app, 1003, "risk") == " ok "  # 2h30 left: not yet
+        assert cell(app, 1002, "risk").startswith(" OVERDUE ")  # but 1002's 11:30 has passed
+        assert [t for t in toasts(app) if t.startswith("Now")] == [
+            "Now overdue: 1002 Maria Lopez — Call back with the repair quote\noverdue 2h"]
+        assert rings == [1]
+
+        clock.set(at(23, 14, 31))
+        app.tick()
+        await pilot.pause()
+        assert cell(app, 1003, "risk") == " AT RISK  only 2.0 business hours left"
+        assert any(t.startswith("Now at risk: 1003 Aisha Khan — Deliver the sofa") for t in toasts(app))
+        assert rings == [1, 1]
+        assert board_ids(app) == [1001, 1002, 1003, 1005, 1004]
+        assert app.board.cursor_pid == 1004  # the cursor stayed on its promise
+
+        app.tick()  # nothing new: no second alert
+        await pilot.pause()
+        assert rings == [1, 1]
+
+        clock.set(at(23, 16, 31))
+        app.tick()
+        await pilot.pause()
+        assert cell(app, 1003, "risk").startswith(" OVERDUE ")
+        assert cell(app, 1003, "due") == "overdue 1m  today 16:30"
+        assert any(t.startswith("Now overdue: 1003 Aisha Khan") for t in toasts(app))
+        assert rings == [1, 1, 1]
+        assert app.board.cursor_pid == 1004
+
+
+async def test_tick_updates_due_words_every_minute_without_rebuilding(app: PromiseTrackApp, clock: FixedClock) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.board.table
+        app.board.table.select_pid(1003)
+        removed: list[str] = []
+        original = table.remove_row
+        table.remove_row = lambda key: (removed.append(str(key)), original(key))  # type: ignore[method-assign]
+        clock.advance(timedelta(minutes=45))
+        app.tick()
+        await pilot.pause()
+        assert cell(app, 1002, "due") == "in 15m      today 11:30"
+        assert cell(app, 1002, "risk") == " AT RISK  only 0.2 business hours left"  # the reason counts down
+        assert removed == [] and table.row_count == 5
+        assert app.board.cursor_pid == 1003
+
+
+async def test_tick_reassesses_only_promises_whose_moment_has_come(
+    app: PromiseTrackApp, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        asked: list[int] = []
+        original = app.desk.assess
+        monkeypatch.setattr(app.desk, "assess", lambda p, now=None: (asked.append(p.id), original(p, now))[1])
+        clock.advance(timedelta(minutes=1))
+        app.tick()
+        await pilot.pause()
+        assert asked == [1001, 1002]  # overdue and at risk: their reasons count the time; the ok ones wait
+        clock.set(at(23, 14, 31))
+        asked.clear()
+        app.tick()
+        assert sorted(asked) == [1001, 1002, 1003]  # 1003's moment (14:30) has come; 1004, 1005 still wait
+
+
+async def test_an_error_in_the_tick_is_a_toast_not_the_end(
+    app: PromiseTrackApp, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        def broken(*args: object, **kw: object) -> None:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(app.desk, "assess", broken)
+        clock.advance(timedelta(hours=1))
+        app.tick()
+        await pilot.pause()
+        assert app.is_running
+        assert any("the minute tick failed: RuntimeError: disk on fire" in t for t in toasts(app))
+        app.tick()  # the same error again: no second toast
+        await pilot.pause()
+        assert sum("disk on fire" in t for t in toasts(app)) == 1
+
+
+async def test_another_desk_writing_appears_on_the_open_board(app: PromiseTrackApp, seeded: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        app.board.table.select_pid(1003)
+        other = open_desk(seeded.store.data_dir, user="ben", clock=seeded.clock)
+        other.add("Chen Wei", "Ring to confirm the slot", "+30m", category="callback")
+        other.contact(1004, "told her Friday", "phone")
+        other.done(1005, 5)
+        app.watch_file()
+        await settle(pilot)
+        assert 1006 in board_ids(app) and 1005 not in board_ids(app)
+        assert cell(app, 1006, "customer") == "Chen Wei"
+        assert board_ids(app) == [1001, 1006, 1002, 1003, 1004]
+        assert app.board.cursor_pid == 1003
+        app.watch_file()  # nothing new: no read
+        assert not app.workers
+
+
+async def test_watch_timer_and_minute_tick_are_installed(app: PromiseTrackApp) -> None:
+    async with app.run_test(size=SIZE):
+        assert app.watch_timer is not None
+        assert app.watch_every == 1.0
+
+
+async def test_markup_in_user_text_is_shown_literally(desk: Desk) -> None:
+    desk.add("Ben [bold]Markup[/bold] Test", "[@click=app.quit]Press[/] me [/]", "fri", phone="+44 7700 900129")
+    desk.flag(1001, "waiting on [red]supplier[/red]")
+    app = PromiseTrackApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        assert cell(app, 1001, "customer") == "Ben [bold]Markup[/bold] Test"
+        assert cell(app, 1001, "what") == "[@click=app.quit]Press[/] me [/]"
+        assert "blocked: waiting on [red]supplier[/red]" in cell(app, 1001, "risk")
+        assert "Ben [bold]Markup[/bold] Test" in str(app.board.query_one("#status-line").render())
+        await pilot.click("#promises", offset=(30, 1))  # clicking the cell runs no action
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running
+        assert "Ben [bold]Markup[/bold] Test" in str(app.screen.query_one("#detail-info").render())
+        assert "[@click=app.quit]Press[/] me [/]" in str(app.screen.query_one("#detail-title").render())
+
+
+async def test_narrow_terminal_goes_compact(app: PromiseTrackApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.board.table.compact
+        assert cell(app, 1002, "due") == "in 1h      "
+        assert cell(app, 1002, "risk") == " AT RISK "
+        assert sum(c.get_render_width(app.board.table) for c in app.board.table.columns.values()) <= 80
+
+
+async def test_an_open_form_survives_another_desks_write(app: PromiseTrackApp, seeded: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        app.screen.query_one("#customer", Input).value = "Half typed"
+        other = open_desk(seeded.store.data_dir, user="ben", clock=seeded.clock)
+        other.add("Chen Wei", "Ring to confirm the slot", "+30m", category="callback")
+        app.watch_file()
+        await settle(pilot)
+        assert isinstance(app.screen, NewPromiseForm)
+        assert app.screen.query_one("#customer", Input).value == "Half typed"
+        assert 1006 in board_ids(app)
+
+
+def test_run_board_stops_on_a_corrupt_data_file_before_opening(seeded: Desk) -> None:
+    seeded.store.path.write_text("{ not json", encoding="utf-8")
+    with pytest.raises(DataError):
+        run_board(open_desk(seeded.store.data_dir, user="ana", clock=seeded.clock))
+
+
+def test_run_board_makes_the_demo_clock_advanceable(seeded: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    class RealClock:
+        def now(self):
+            return at(23, 10, 30)
+
+    ran: list[PromiseTrackApp] = []
+    monkeypatch.setattr(PromiseTrackApp, "run", lambda self: ran.append(self))
+    seeded.clock = RealClock()
+    assert run_board(seeded, role_play=True) == 0
+    assert ran[0].can_advance
+    seeded.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    assert seeded.now() >= at(23, 11, 30)
+
+
+async def test_refresh_keeps_the_cursor_and_the_scroll_position(desk: Desk, clock: FixedClock) -> None:
+    for n in range(40):
+        desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 8} {9 + n % 8}:00")
+    app = PromiseTrackApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.board.table
+        table.select_pid(1031)
+        await pilot.pause()
+        scroll_y = table.scroll_y
+        assert scroll_y > 0
+        other = open_desk(desk.store.data_dir, user="ben", clock=clock)
+        other.add("Urgent Person", "Ring now", "+30m")  # a new row at the top, above the viewport
+        other.done(1002)  # a row removed above the cursor
+        app.watch_file()
+        await settle(pilot)
+        assert board_ids(app)[0] == 1041 and 1002 not in board_ids(app)
+        assert app.board.cursor_pid == 1031
+        assert table.scroll_y == scroll_y
