@@ -92,7 +92,8 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     if load > capacity:
         reasons.append(f"{p.owner} has {load} due {p.due.astimezone(cal.tz):%a %d %b} (capacity {capacity})")
     if now > p.due:
-        return Assessment(Risk.OVERDUE, (f"overdue {describe_due(p.due, now).removeprefix('overdue ')}", *reasons))
+        late = describe_due(p.due, now)
+        return Assessment(Risk.OVERDUE, (late if late.startswith("overdue") else "overdue just now", *reasons))
 
     remaining = cal.business_seconds(now, p.due)
     window = cal.business_seconds(p.due_set_at(), p.due)

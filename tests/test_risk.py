@@ -134,3 +134,9 @@ def test_reality_check_outside_open_hours(hour: int) -> None:
 
 def test_zone_is_the_desks() -> None:
     assert CAL.tz == TZ
+
+
+def test_overdue_reason_in_the_first_minute() -> None:
+    p = promise(due=at(23, 12))
+    a = assess(p, at(23, 12, 0) + timedelta(seconds=20), ctx_for(p))
+    assert a.level is Risk.OVERDUE and a.reasons[0] == "overdue just now"
