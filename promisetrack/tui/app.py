@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -38,8 +38,12 @@ from promisetrack.tui.screens.forms import (
     UnflagForm,
 )
 from promisetrack.tui.screens.help import HelpScreen
+from promisetrack.tui.screens.kudos import KudosForm
 from promisetrack.tui.screens.new_promise import NewPromiseForm
+from promisetrack.tui.screens.review import ReviewScreen
+from promisetrack.tui.screens.stats import StatsScreen
 
+S = TypeVar("S", bound=Screen[None])
 ROLE_PLAY_STEP = timedelta(hours=1)
 _SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
 _NOT_READ = object()  # the version before the first read (the data file may not exist: version None)
@@ -61,6 +65,7 @@ class PromiseTrackApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "promisetrack"
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(self, desk: Desk, *, watch_every: float = 1.0) -> None:
         super().__init__()
@@ -157,6 +162,8 @@ class PromiseTrackApp(App[int]):
             self.board.table.select_pid(select)
         for screen in self._details():
             screen.reload()
+        for stats in self._screens(StatsScreen):
+            stats.data_changed()
         self._last_error = ""
 
     def _show(self, rows: list[Row], now: datetime, *, alert: bool) -> None:
@@ -165,6 +172,8 @@ class PromiseTrackApp(App[int]):
         self.levels = {r.promise.id: r.risk for r in rows}
         self.rows = rows
         self.board.show(rows, now)
+        for review in self._screens(ReviewScreen):
+            review.show(rows, now)
 
     def _alert(self, turned: Iterable[Row]) -> None:
         """A toast naming each promise that turned at risk or overdue, and the bell once."""
@@ -183,7 +192,10 @@ class PromiseTrackApp(App[int]):
             self.bell()
 
     def _details(self) -> list[DetailScreen]:
-        return [s for s in self.screen_stack if isinstance(s, DetailScreen)]
+        return self._screens(DetailScreen)
+
+    def _screens(self, kind: type[S]) -> list[S]:
+        return [s for s in self.screen_stack if isinstance(s, kind)]
 
     def report(self, doing: str, exc: BaseException) -> None:
         """An error in the background: logged, and shown once as a toast (not again every second)."""
@@ -198,6 +210,8 @@ class PromiseTrackApp(App[int]):
         screen = self.screen
         if isinstance(screen, DetailScreen):
             return screen.row
+        if isinstance(screen, ReviewScreen):
+            return screen.current_row
         pid = self.board.cursor_pid
         return self.board.by_id.get(pid) if pid is not None else None
 
@@ -242,6 +256,22 @@ class PromiseTrackApp(App[int]):
         if row is not None and not isinstance(self.screen, DetailScreen):
             self.push_screen(DetailScreen(self.desk, row.promise.id))
 
+    def action_review(self) -> None:
+        if not isinstance(self.screen, ReviewScreen):
+            self.push_screen(ReviewScreen(self.desk, self.rows, self.board.now or self.desk.now(),
+                                          changed=partial(self.refresh_board, False)))
+
+    def action_stats(self) -> None:
+        if not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen(self.desk))
+
+    def action_kudos(self) -> None:
+        """Praise for a colleague: for the highlighted promise's owner, from its customer (both may be changed)."""
+        row = self.current_row()
+        person, customer = (row.promise.owner, row.promise.customer.name) if row else ("", "")
+        owners = [r.promise.owner for r in self.rows]
+        self.push_screen(KudosForm(self.desk, person=person, customer=customer, owners=owners), self.saved)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -278,6 +308,11 @@ class PromiseTrackApp(App[int]):
         if isinstance(screen, BoardScreen | DetailScreen):
             for binding in screen.BINDINGS:
                 if binding in BOARD_BINDINGS and binding.action != "app.quit":  # type: ignore[comparison-overlap]
+                    yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
+                                        partial(self.run_action, binding.action, screen))
+        if isinstance(screen, ReviewScreen | StatsScreen):
+            for binding in screen.BINDINGS:
+                if isinstance(binding, Binding) and binding.tooltip and binding.action != "app.help":
                     yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
                                         partial(self.run_action, binding.action, screen))
         yield from super().get_system_commands(screen)

@@ -1,1 +1,2 @@
-"""Screens of the board: the board itself, a promise's detail, the forms and the help."""
+"""Screens of the board: the board itself, a promise's detail, the forms (one promise, several, kudos), the
+supervisor review, the stats and the help."""

@@ -37,6 +37,10 @@ BOARD_BINDINGS = [
     Binding("enter", "app.detail", "Detail", show=False, tooltip="the promise in full, with its timeline"),
     Binding("t", "app.advance", "+1 hour", show=False, tooltip="role-play: move the clock on an hour (--demo, --now)"),
     Binding("question_mark", "app.help", "Help", key_display="?", tooltip="this list of keys"),
+    # after Help: on an 80-column terminal the footer cuts these rather than the way to the help
+    Binding("v", "app.review", "Review", tooltip="supervisor review: overdue and at-risk promises by owner"),
+    Binding("s", "app.stats", "Stats", tooltip="stats: this week and month against the last, trends, recognition"),
+    Binding("k", "app.kudos", "Kudos", show=False, tooltip="record kudos: praise for a colleague"),
     Binding("q", "app.quit", "Quit", show=False, tooltip="quit the board"),
 ]
 

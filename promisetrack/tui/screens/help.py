@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from promisetrack.tui.screens.board import BOARD_BINDINGS
+from promisetrack.tui.screens.review import REVIEW_BINDINGS
+from promisetrack.tui.screens.stats import STATS_BINDINGS
 
 EXTRA_KEYS = [
     ("esc", "close a form or the detail (nothing is saved); clear the filter"),
@@ -30,6 +32,11 @@ It re-checks every minute and shows changes made on other desks within a second;
 at risk or overdue pops up a notice and rings the bell."""
 
 
+def key_lines(bindings: list[Binding]) -> Content:
+    keys = [(b.key_display or b.key, b.tooltip or b.description) for b in bindings if b.action != "app.help"]
+    return Content("\n").join(Content.assemble((f"{key:>7}  ", "bold $accent"), text) for key, text in keys)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
 
@@ -40,4 +47,8 @@ class HelpScreen(ModalScreen[None]):
             lines = [Content.assemble((f"{key:>7}  ", "bold $accent"), text) for key, text in keys]
             yield Static(Content("\n").join(lines), id="help-keys")
             yield Static(Content(ABOUT), id="help-about")
+            yield Label("Supervisor review (v)", classes="form-title")
+            yield Static(key_lines(REVIEW_BINDINGS), id="help-review")
+            yield Label("Stats (s)", classes="form-title")
+            yield Static(key_lines(STATS_BINDINGS), id="help-stats")
             yield Label("esc closes", classes="hint")

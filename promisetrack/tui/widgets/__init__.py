@@ -1,1 +1,2 @@
-"""Widgets of the board: the promise table, the risk badge and the summary bar."""
+"""Widgets of the board and its screens: the promise table, the risk badge, the summary bar, the figures tables
+and the weekly trend (sparkline) panel of the stats screen."""

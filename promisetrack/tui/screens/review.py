@@ -1,0 +1,361 @@
+"""The supervisor review (``v``): every overdue and at-risk promise grouped by owner — oldest first within an
+owner — with its age, its due (how long overdue, or how long left) and why it is at risk. Mark several with space
+and reassign them to one owner or flag them all as blocked; enter opens a promise's detail.
+
+The screen reads nothing itself: the app hands it the board's rows on every read, tick and file-watch refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import ClassVar
+
+from rich.console import JustifyMethod
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from promisetrack.dates import describe_due, format_due
+from promisetrack.model import Risk
+from promisetrack.service import Desk, Row
+from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm, BulkSaved
+from promisetrack.tui.screens.detail import DetailScreen
+from promisetrack.tui.widgets.risk_badge import RiskBadge, badge_cell
+
+REVIEWED = (Risk.OVERDUE, Risk.AT_RISK)
+COLUMNS = ("mark", "id", "customer", "what", "age", "due", "risk")
+HEADERS = {"mark": "✓", "id": "id", "customer": "customer", "what": "promise", "age": "age", "due": "due",
+           "risk": "risk and reasons"}
+WIDE = 100
+SUMMARY = 22  # room for an owner's counts: "12 overdue · 10 at risk"
+MARK = "✓"
+OWNER_KEY = "owner:"
+
+REVIEW_BINDINGS = [
+    Binding("escape", "app.pop_screen", "Back", key_display="esc", tooltip="back to the board"),
+    Binding("space", "mark", "Mark", tooltip="mark or unmark the promise (on an owner's row: all of theirs)"),
+    Binding("asterisk,ctrl+a", "mark_group", "Mark all", key_display="*",
+            tooltip="mark every promise of the highlighted owner (again: unmark them)"),
+    Binding("a", "reassign", "Reassign", tooltip="reassign the marked promises (or the highlighted one) to one owner"),
+    Binding("f", "flag", "Flag", tooltip="flag the marked promises (or the highlighted one) as blocked, one note"),
+    Binding("enter", "detail", "Detail", show=False, tooltip="the highlighted promise in full, with its timeline"),
+    Binding("question_mark", "app.help", "Help", key_display="?", show=False, tooltip="the keys"),
+]
+
+
+def elapsed(since: datetime, now: datetime) -> str:
+    """Time from ``since`` to ``now`` in the largest whole unit: ``45m``, ``5h``, ``3d``."""
+    seconds = max((now.astimezone(UTC) - since.astimezone(UTC)).total_seconds(), 0)
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def now_text(now: datetime, tz: tzinfo) -> str:
+    return f"{now.astimezone(tz):%a %d %b %H:%M}"
+
+
+def review_groups(rows: Iterable[Row]) -> dict[str, list[Row]]:
+    """Overdue and at-risk promises by owner (owners in name order), oldest (first made) first within each."""
+    wanted = [r for r in rows if r.risk in REVIEWED]
+    wanted.sort(key=lambda r: (r.promise.owner.casefold(), r.promise.owner, r.promise.created_at, r.promise.id))
+    groups: dict[str, list[Row]] = {}
+    for row in wanted:
+        groups.setdefault(row.promise.owner, []).append(row)
+    return groups
+
+
+def _cell(value: str, style: str = "", justify: JustifyMethod = "left") -> Text:
+    return Text(value, style=style, no_wrap=True, overflow="ellipsis", end="", justify=justify)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One row of the review table: an owner's heading or a promise, as the cells it shows."""
+
+    key: str
+    cells: tuple[Text, ...]
+
+
+def owner_line(owner: str, rows: Sequence[Row], marked: set[int]) -> Line:
+    overdue = sum(1 for r in rows if r.risk is Risk.OVERDUE)
+    counts = [f"{overdue} overdue" if overdue else "", f"{len(rows) - overdue} at risk" if len(rows) > overdue else ""]
+    chosen = sum(1 for r in rows if r.promise.id in marked)
+    mark = MARK if chosen and chosen == len(rows) else ("–" if chosen else "")
+    summary = " · ".join(c for c in counts if c)
+    return Line(OWNER_KEY + owner, (
+        _cell(mark, "bold"), _cell("▼", "bold"), _cell(owner, "bold underline"), _cell(summary, "bold"),
+        _cell(""), _cell(""), _cell(""),
+    ))
+
+
+def promise_line(row: Row, now: datetime, tz: tzinfo, marked: bool, compact: bool) -> Line:
+    p, a = row.promise, row.assessment
+    overdue = row.risk is Risk.OVERDUE
+    due = _cell(f"{describe_due(p.due, now):<11}", "bold red" if overdue else "")
+    if not compact:
+        due.append(" " + format_due(p.due, now, tz))
+    customer = _cell("")
+    if p.complaint:
+        customer.append("! ", style="bold magenta")
+    customer.append(p.customer.name)
+    return Line(str(p.id), (
+        _cell(MARK if marked else "", "bold green"), _cell(str(p.id)), customer,
+        _cell(p.what), _cell(elapsed(p.created_at, now), justify="right"), due,
+        badge_cell(row.risk, a.reasons if a else (), with_reasons=not compact),
+    ))
+
+
+def column_widths(content: int) -> tuple[dict[str, int], bool]:
+    """Widths (without padding) for ``content`` cells of room, and whether the table is compact."""
+    if content < WIDE:  # compact: the due in words, the badge without reasons (the status line has them)
+        fixed = {"mark": 1, "id": 4, "age": 3, "due": 11, "risk": 9}
+        rest = max(content - sum(fixed.values()), 37)
+        what = max(rest - rest * 2 // 5, SUMMARY)
+        return {**fixed, "customer": rest - what, "what": what}, True
+    fixed = {"mark": 1, "id": 4, "age": 3, "due": 28}
+    rest = content - sum(fixed.values())
+    customer, what = max(rest * 3 // 14, 14), max(rest * 4 // 14, SUMMARY)
+    return {**fixed, "customer": customer, "what": what, "risk": rest - customer - what}, False
+
+
+class ReviewTable(DataTable[Text]):
+    """Owner headings and their promises; redrawn by comparing lines (only changed cells are updated while the
+    order stays the same, which is every minute tick)."""
+
+    class Compacted(Message):
+        """The table went compact or wide: its lines must be drawn again."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, id=id)
+        self.lines: list[Line] = []
+        self.compact = False
+
+    def on_mount(self) -> None:
+        for key in COLUMNS:
+            self.add_column(HEADERS[key], key=key, width=10)
+
+    def on_resize(self) -> None:
+        padding = 2 * self.cell_padding * len(COLUMNS)
+        widths, compact = column_widths(self.size.width - padding - self.styles.scrollbar_size_vertical)
+        if compact != self.compact:
+            self.compact = compact
+            self.columns["risk"].label = Text("risk" if compact else HEADERS["risk"])  # type: ignore[index]
+            self.post_message(self.Compacted())
+        for key, width in widths.items():
+            column = self.columns[key]  # type: ignore[index]
+            column.width, column.auto_width = width, False
+        self._require_update_dimensions = True
+        self._clear_caches()
+        self.refresh(layout=True)
+
+    @property
+    def cursor_key(self) -> str | None:
+        if not self.lines or not self.is_valid_row_index(self.cursor_row):
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def show(self, lines: list[Line]) -> None:
+        old = {line.key: line for line in self.lines}
+        if [line.key for line in lines] == [line.key for line in self.lines]:
+            for line in lines:
+                before = old[line.key]
+                for column, cell, was in zip(COLUMNS, line.cells, before.cells, strict=True):
+                    if (cell.plain, cell.style, cell.spans) != (was.plain, was.style, was.spans):
+                        self.update_cell(line.key, column, cell)
+            self.lines = lines
+            return
+        keep, index, scroll_y = self.cursor_key, self.cursor_row, self.scroll_y
+        self.clear()
+        for line in lines:
+            self.add_row(*line.cells, key=line.key)
+        self.lines = lines
+        keys = [line.key for line in lines]
+        if keep is None:  # the first time: on the first promise, under its owner's heading
+            index = 1
+        elif keep in keys:
+            index = keys.index(keep)
+        # else the promise left the list (reassigned, done on another desk): the cursor stays where it was
+        self.move_cursor(row=max(min(index, len(lines) - 1), 0), scroll=False)
+        self.scroll_y = scroll_y
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = list(REVIEW_BINDINGS)
+
+    def __init__(self, desk: Desk, rows: list[Row], now: datetime, *, changed: Callable[[], None]) -> None:
+        super().__init__(id="review")
+        self.desk, self.changed = desk, changed
+        self.rows, self.now = rows, now
+        self.groups: dict[str, list[Row]] = {}
+        self.marked: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="review-head")
+        yield ReviewTable(id="review-table")
+        yield Static("", id="review-empty")
+        yield Static("", id="review-status")
+        yield RiskBadge(id="review-risk")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.show(self.rows, self.now)
+
+    @property
+    def table(self) -> ReviewTable:
+        return self.query_one(ReviewTable)
+
+    # ------------------------------------------------------------------ showing
+    def show(self, rows: list[Row], now: datetime) -> None:
+        """The board's rows (every open promise, on each read and tick): keep the overdue and at-risk ones."""
+        self.rows, self.now = rows, now
+        self.groups = review_groups(rows)
+        shown = {r.promise.id for group in self.groups.values() for r in group}
+        self.marked &= shown
+        self._redraw()
+
+    def _redraw(self) -> None:
+        tz, table = self.desk.calendar.tz, self.table
+        lines: list[Line] = []
+        for owner, rows in self.groups.items():
+            lines.append(owner_line(owner, rows, self.marked))
+            lines += [promise_line(r, self.now, tz, r.promise.id in self.marked, table.compact) for r in rows]
+        table.show(lines)
+        reviewed = [r for rows in self.groups.values() for r in rows]
+        overdue = sum(1 for r in reviewed if r.risk is Risk.OVERDUE)
+        parts: list[str | tuple[str, str]] = [
+            ("Supervisor review", "bold"), "  ",
+            (f"{overdue} overdue", "bold $error" if overdue else ""), " · ",
+            (f"{len(reviewed) - overdue} at risk", "bold $warning" if len(reviewed) > overdue else ""),
+            f" · {len(self.groups)} owner{'s' if len(self.groups) != 1 else ''}",
+        ]
+        parts += ["   ", (now_text(self.now, tz), "bold"), "   "]
+        if self.marked:
+            parts.append((f"{len(self.marked)} marked — a: reassign, f: flag", "bold $accent"))
+        else:
+            parts.append(("space marks, * marks an owner's", "dim"))
+        self.query_one("#review-head", Static).update(Content.assemble(*parts))
+        empty = self.query_one("#review-empty", Static)
+        empty.display = not lines
+        empty.update("Nothing overdue or at risk. Esc: back to the board.")
+        self._show_status()
+
+    @on(DataTable.RowHighlighted)
+    def _show_status(self) -> None:
+        """The highlighted promise in full under the table: who, what, when made, the due, every reason."""
+        row = self.current_row
+        line, badge = self.query_one("#review-status", Static), self.query_one("#review-risk", RiskBadge)
+        line.display = badge.display = row is not None
+        if row is None:
+            return
+        p, tz = row.promise, self.desk.calendar.tz
+        line.update(Content.assemble(
+            (f"{p.id} ", "bold"), p.customer.name, " — ", p.what, "  │  ", ("made ", "dim"),
+            format_due(p.created_at, self.now, tz), ("  due ", "dim"), format_due(p.due, self.now, tz),
+            (f" (originally {format_due(p.original_due, self.now, tz)})" if p.original_due != p.due else "", "dim"),
+            "  │  ", p.category,
+        ))
+        badge.show(row.risk, row.assessment.reasons if row.assessment else ())
+
+    # ------------------------------------------------------------------ what the cursor is on
+    def _row(self, key: str | None) -> Row | None:
+        if key is None or key.startswith(OWNER_KEY):
+            return None
+        pid = int(key)
+        return next((r for rows in self.groups.values() for r in rows if r.promise.id == pid), None)
+
+    @property
+    def current_row(self) -> Row | None:
+        return self._row(self.table.cursor_key)
+
+    def _current_group(self) -> list[Row]:
+        key = self.table.cursor_key
+        if key is None:
+            return []
+        if key.startswith(OWNER_KEY):
+            return self.groups.get(key[len(OWNER_KEY):], [])
+        row = self._row(key)
+        return self.groups.get(row.promise.owner, []) if row else []
+
+    def chosen(self) -> list[Row]:
+        """The marked promises in the order shown; with none marked, the highlighted one."""
+        marked = [r for rows in self.groups.values() for r in rows if r.promise.id in self.marked]
+        if marked:
+            return marked
+        row = self.current_row
+        return [row] if row else []
+
+    # ------------------------------------------------------------------ marking
+    def action_mark(self) -> None:
+        key = self.table.cursor_key
+        if key is not None and key.startswith(OWNER_KEY):
+            self.action_mark_group()
+            return
+        row = self._row(key)
+        if row is None:
+            return
+        self.marked ^= {row.promise.id}
+        self._redraw()
+        if self.table.cursor_row < self.table.row_count - 1:
+            self.table.move_cursor(row=self.table.cursor_row + 1)
+
+    def action_mark_group(self) -> None:
+        pids = {r.promise.id for r in self._current_group()}
+        if not pids:
+            return
+        if pids <= self.marked:
+            self.marked -= pids
+        else:
+            self.marked |= pids
+        self._redraw()
+
+    # ------------------------------------------------------------------ acting
+    def action_reassign(self) -> None:
+        rows = self.chosen()
+        if not rows:
+            self.notify("Mark promises with space first (or put the cursor on one).", severity="warning")
+            return
+        owners = [r.promise.owner for r in self.rows]
+        self.app.push_screen(BulkReassignForm(self.desk, rows, owners), self._bulk_saved)
+
+    def action_flag(self) -> None:
+        rows = self.chosen()
+        if not rows:
+            self.notify("Mark promises with space first (or put the cursor on one).", severity="warning")
+            return
+        self.app.push_screen(BulkFlagForm(self.desk, rows), self._bulk_saved)
+
+    def _bulk_saved(self, saved: object) -> None:
+        if not isinstance(saved, BulkSaved):
+            return
+        if saved.done:
+            self.notify(saved.message, markup=False)
+        if saved.failed:
+            title = "Not changed" if saved.done else saved.message
+            self.notify("\n".join(saved.failed), title=title, severity="warning", timeout=15, markup=False)
+        self.marked -= set(saved.done)
+        self.changed()
+
+    def action_detail(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.app.push_screen(DetailScreen(self.desk, row.promise.id))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_detail()
+
+    @on(ReviewTable.Compacted)
+    def _compacted(self) -> None:
+        self._redraw()
