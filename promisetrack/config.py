@@ -140,46 +140,88 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"{where}: not valid TOML ({exc})") from None
-    risk, standards, store = raw.get("risk", {}), raw.get("standards", {}), raw.get("store", {})
+    risk, standards, store = (_section(raw, name, where) for name in ("risk", "standards", "store"))
     base = Settings()
     hours = base.hours
     if "hours" in raw:
         hours = {}
-        for name, value in raw["hours"].items():
+        for name, value in _section(raw, "hours", where).items():
             if name.lower()[:3] not in DAYS:
                 raise DataError(f"{where}: unknown day {name!r} in [hours] (use mon..sun)")
             hours[DAYS.index(name.lower()[:3])] = _parse_hours(str(value), where)
+    dates = _section(raw, "holidays", where).get("dates", [])
+    if not isinstance(dates, list):
+        raise DataError(f"{where}: [holidays] dates must be a list like [\"2026-12-25\"], not {dates!r}")
     try:
-        holidays = frozenset(date.fromisoformat(str(d)) for d in raw.get("holidays", {}).get("dates", []))
+        holidays = frozenset(date.fromisoformat(str(d)) for d in dates)
     except ValueError as exc:
         raise DataError(f"{where}: a holiday is not a YYYY-MM-DD date ({exc})") from None
-    tzname = str(raw.get("timezone", "")).strip()
+    tzname = _text(raw, "timezone", "", where).strip()
     if tzname:
         try:
             ZoneInfo(tzname)
         except (ZoneInfoNotFoundError, ValueError):
             raise DataError(f"{where}: unknown timezone {tzname!r} (use an IANA name like Europe/London)") from None
-    try:
-        return Settings(
-            timezone=tzname,
-            hours=hours,
-            holidays=holidays,
-            staff=tuple(str(s) for s in raw.get("staff", base.staff)),
-            categories=tuple(str(c) for c in raw.get("categories", base.categories)),
-            default_category=str(raw.get("default_category", base.default_category)),
-            min_hours=float(risk.get("min_hours", base.min_hours)),
-            window_fraction=float(risk.get("window_fraction", base.window_fraction)),
-            lead_samples=int(risk.get("lead_samples", base.lead_samples)),
-            daily_capacity=int(risk.get("daily_capacity", base.daily_capacity)),
-            update_interval_hours=float(risk.get("update_interval_hours", base.update_interval_hours)),
-            standard_on_time=float(standards.get("on_time_rate", base.standard_on_time)),
-            standard_proactive=float(standards.get("proactive_contact_rate", base.standard_proactive)),
-            standard_csat=float(standards.get("csat", base.standard_csat)),
-            archive_after_days=int(store.get("archive_after_days", base.archive_after_days)),
-            backups_kept=int(store.get("backups_kept", base.backups_kept)),
-        )
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{where}: a number is not a number ({exc})") from None
+
+    def number(table: dict, section: str, key: str, default: float, low: float, high: float = 10_000) -> float:
+        return _number(table, key, default, f"{where}: [{section}] {key}", low, high)
+
+    def whole(table: dict, section: str, key: str, default: int, low: int) -> int:
+        return int(_number(table, key, default, f"{where}: [{section}] {key}", low, 100_000, whole=True))
+
+    return Settings(
+        timezone=tzname,
+        hours=hours,
+        holidays=holidays,
+        staff=_texts(raw, "staff", base.staff, where),
+        categories=_texts(raw, "categories", base.categories, where),
+        default_category=_text(raw, "default_category", base.default_category, where),
+        min_hours=number(risk, "risk", "min_hours", base.min_hours, 0),
+        window_fraction=number(risk, "risk", "window_fraction", base.window_fraction, 0, 1),
+        lead_samples=whole(risk, "risk", "lead_samples", base.lead_samples, 1),
+        daily_capacity=whole(risk, "risk", "daily_capacity", base.daily_capacity, 1),
+        update_interval_hours=number(risk, "risk", "update_interval_hours", base.update_interval_hours, 0.1),
+        standard_on_time=number(standards, "standards", "on_time_rate", base.standard_on_time, 0, 1),
+        standard_proactive=number(standards, "standards", "proactive_contact_rate", base.standard_proactive, 0, 1),
+        standard_csat=number(standards, "standards", "csat", base.standard_csat, 1, 5),
+        archive_after_days=whole(store, "store", "archive_after_days", base.archive_after_days, 0),
+        backups_kept=whole(store, "store", "backups_kept", base.backups_kept, 0),
+    )
+
+
+def _section(raw: dict, name: str, where: str) -> dict:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: {name} must be a section ([{name}] on a line of its own), not {value!r}")
+    return value
+
+
+def _text(raw: dict, key: str, default: str, where: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise DataError(f"{where}: {key} must be text in quotes, not {value!r}")
+    return value
+
+
+def _texts(raw: dict, key: str, default: tuple[str, ...], where: str) -> tuple[str, ...]:
+    value = raw.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DataError(f'{where}: {key} must be a list of names in quotes, like ["Ana", "Ben"], not {value!r}')
+    return tuple(value)
+
+
+def _number(table: dict, key: str, default: float, what: str, low: float, high: float, *, whole: bool = False) -> float:
+    """A number setting within [low, high] (a whole one if ``whole``), or a DataError naming it."""
+    value = table.get(key, default)
+    kind = "a whole number" if whole else "a number"
+    bounds = f"from {low:g} to {high:g}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataError(f"{what} is not a number: {value!r} (it takes {kind} {bounds})")
+    if not low <= value <= high:  # NaN fails this too
+        raise DataError(f"{what} is out of range: {value!r} (it takes {kind} {bounds})")
+    if whole and value != int(value):
+        raise DataError(f"{what} is not a whole number: {value!r} (it takes {kind} {bounds})")
+    return value
 
 
 def load_settings(data_dir: Path) -> Settings:

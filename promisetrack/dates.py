@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from promisetrack.config import Settings
 
 PHRASE_EXAMPLES = "tomorrow 10am, fri 5pm, eod, eow, +2d, +2bd, +3h, +3bh, 2026-12-01 14:00"
+# A due further ahead is a typo (a year like 2206); it would also make every business-time sum walk centuries.
+MAX_AHEAD = timedelta(days=5 * 365)
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -352,18 +354,28 @@ def parse_due(phrase: str, now: datetime, cal: BusinessCalendar, *, allow_past: 
     """Read a due phrase (see ARCHITECTURE §3) relative to ``now``; an aware datetime in ``cal.tz``.
 
     Our grammar is tried first; only phrases that name a month or a numeric date go on to dateutil.
-    Raises PromiseError when the phrase is empty, unreadable, or (unless ``allow_past``) in the past.
+    Raises PromiseError when the phrase is empty, unreadable, or (unless ``allow_past``) in the past or more than
+    ``MAX_AHEAD`` ahead.
     """
     text = " ".join(phrase.split())
     if not text:
         raise PromiseError(f"the due is empty: try {PHRASE_EXAMPLES}")
     now = _aware(now, cal.tz)
-    due = _read(text, now, cal)
+    try:
+        due = _read(text, now, cal)
+        if due is not None:
+            due = due.astimezone(cal.tz)
+    except OverflowError:  # "+99999999d" runs off the calendar (past the year 9999)
+        raise PromiseError(f'the due "{text}" is too far from now: try {PHRASE_EXAMPLES}') from None
     if due is None:
         raise PromiseError(f'can\'t read the due "{text}": try {PHRASE_EXAMPLES}')
-    due = due.astimezone(cal.tz)
     if _utc(due) < _utc(now) and not allow_past:
         raise PromiseError(f'the due "{text}" ({format_due(due, now, cal.tz)}) is in the past')
+    if _utc(due) - _utc(now) > MAX_AHEAD and not allow_past:
+        raise PromiseError(
+            f'the due "{text}" ({format_due(due, now, cal.tz)}) is more than {MAX_AHEAD.days // 365} years ahead: '
+            "check the year"
+        )
     return due
 
 

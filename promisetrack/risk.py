@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from promisetrack.dates import BusinessCalendar, describe_due
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from promisetrack.config import Settings
 
 HOUR = 3600.0
+_JUST_AFTER = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,15 @@ def _earliest(*moments: datetime | None) -> datetime | None:
     return min(present) if present else None
 
 
+def _fires_at(cal: BusinessCalendar, flag: datetime) -> datetime:
+    """When a rule whose flag moment is ``flag`` starts to hold. The rules are strict ("less than 2 business hours
+    left"): they hold from just after the flag in open time. So a flag in open hours is its own moment, and a flag
+    at closing time (or in the night) fires at the next opening, since no business time passes in between."""
+    if cal.is_open_at(flag):
+        return flag
+    return cal.add_business_seconds(flag, _JUST_AFTER.total_seconds()) - _JUST_AFTER
+
+
 def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     """The five rules of ARCHITECTURE §5 (time, lead time, load, blocked, silence) plus overdue."""
     cal, s = ctx.calendar, ctx.settings
@@ -98,22 +108,28 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     remaining = cal.business_seconds(now, p.due)
     window = cal.business_seconds(p.due_set_at(), p.due)
     threshold = max(s.min_hours * HOUR, s.window_fraction * window)
-    time_flag = cal.add_business_seconds(p.due, -threshold)
+    # The flag moments of the rules that do not hold yet (that of a rule that holds has passed): recheck_at is the
+    # first of them. Working one out costs a walk over the calendar, so only those that can still matter are.
+    flags: list[datetime] = []
     if remaining < threshold:
         reasons.append(f"only {hours_text(remaining)} left")
+    else:
+        flags.append(cal.add_business_seconds(p.due, -threshold))
     p80 = ctx.lead_p80.get(p.category)
-    lead_flag = None
-    if p80 is not None:
-        lead_flag = cal.add_business_seconds(p.due, -p80)
-        if remaining < p80 and remaining >= threshold:
+    if p80 is not None and p80 > threshold:  # a p80 within the threshold never speaks: the time rule does first
+        if remaining >= p80:
+            flags.append(cal.add_business_seconds(p.due, -p80))
+        elif remaining >= threshold:
             reasons.append(f"{p.category} usually takes {hours_text(p80)} (p80); {hours_text(remaining)} left")
     since = p.last_contact() or p.created_at
     interval = s.update_interval_hours * HOUR
-    silence_flag = cal.add_business_seconds(since, interval)
-    if cal.business_seconds(since, now) > interval:
-        reasons.append(f"no contact for {hours_text(cal.business_seconds(since, now))}")
-    future = [m for m in (time_flag, lead_flag, silence_flag) if m is not None and m > now]
-    recheck = _earliest(*future, p.due)
+    quiet = cal.business_seconds(since, now)
+    if quiet > interval:
+        reasons.append(f"no contact for {hours_text(quiet)}")
+    else:
+        flags.append(cal.add_business_seconds(since, interval))
+    # A moment equal to ``now`` is still to come (the rule holds only after it): re-check then, i.e. next tick.
+    recheck = _earliest(*(m for flag in flags if (m := _fires_at(cal, flag)) >= now), p.due)
     level = Risk.AT_RISK if reasons else Risk.OK
     return Assessment(level, tuple(reasons), recheck)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
 from promisetrack.dates import BusinessCalendar, parse_due
-from promisetrack.errors import PromiseError
+from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
 from promisetrack.model import CHANNELS, Customer, Event, EventKind, Promise, Risk, Status, apply, rebuild
 from promisetrack.outcomes import derive_outcome
@@ -47,6 +48,7 @@ NAME_LIMIT = 200
 TEXT_LIMIT = 2000
 LIST_STATUSES = ("open", "at-risk", "overdue", "closed", "all")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _RISK_ORDER = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
 
 
@@ -57,6 +59,8 @@ def clean_text(value: str | None, label: str, *, required: bool = True, limit: i
         raise PromiseError(f"{label} is required")
     if _CONTROL.search(text):
         raise PromiseError(f"{label} contains a control character")
+    if _SURROGATE.search(text):  # bytes that were not UTF-8 on the command line (Python keeps them as surrogates)
+        raise PromiseError(f"{label} is not valid text (is the terminal set to UTF-8?)")
     if len(text) > limit:
         raise PromiseError(f"{label} is {len(text)} characters long; keep it under {limit}")
     return unicodedata.normalize("NFC", text)
@@ -92,11 +96,12 @@ def customer_record(c: Customer) -> dict[str, Any]:
 
 
 def resolve_user(cli_value: str | None) -> str:
+    """Who is at the desk: ``--user``, else $PROMISETRACK_USER, else the login name; stored in every event."""
     if cli_value:
-        return cli_value
+        return clean_text(cli_value, "--user", limit=NAME_LIMIT)
     env = os.environ.get("PROMISETRACK_USER")
     if env:
-        return env
+        return clean_text(env, "PROMISETRACK_USER", limit=NAME_LIMIT)
     try:
         import getpass  # only when neither --user nor $PROMISETRACK_USER says who
 
@@ -140,9 +145,10 @@ class _Live:
     promises in the live file and years of customers does not pay to build them all on every start.
     """
 
-    def __init__(self, signature: tuple[int, int, int] | None, snapshot: Snapshot) -> None:
+    def __init__(self, signature: tuple[int, int, int] | None, snapshot: Snapshot, store: Store) -> None:
         self.signature = signature
         self.snapshot = snapshot
+        self.store = store
         self.kudos = snapshot.kudos
         self._promises: dict[int, Promise] = {}
         self._open: list[Promise] | None = None
@@ -155,7 +161,8 @@ class _Live:
             doc = self.snapshot.promises.get(pid)
             if doc is None:
                 return None
-            promise = self._promises[pid] = Promise.from_dict(doc)
+            with _stored_records(self.store):
+                promise = self._promises[pid] = Promise.from_dict(doc)
         return promise
 
     def open_promises(self) -> list[Promise]:
@@ -171,13 +178,24 @@ class _Live:
 
     def customers(self) -> dict[int, Customer]:
         if self._customers is None:
-            self._customers = {cid: Customer.from_dict(doc) for cid, doc in self.snapshot.customers.items()}
+            with _stored_records(self.store):
+                self._customers = {cid: Customer.from_dict(doc) for cid, doc in self.snapshot.customers.items()}
         return self._customers
 
     def _built(self, pid: int) -> Promise:
         promise = self.promise(pid)
         assert promise is not None
         return promise
+
+
+@contextmanager
+def _stored_records(store: Store) -> Iterator[None]:
+    """Reading stored records: one this version cannot read (a key missing, a garbled date) is a DataError that
+    names the newest good backup, as for a damaged file — never a traceback."""
+    try:
+        yield
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise store.unreadable(f"a record in it cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 def _is_open(doc: Mapping[str, Any]) -> bool:
@@ -212,7 +230,7 @@ class Desk:
         signature = self.store.signature()
         if self._live is not None and self._live.signature == signature and signature is not None:
             return self._live
-        self._live = _Live(signature, self.store.read())
+        self._live = _Live(signature, self.store.read(), self.store)
         return self._live
 
     def _context(self, live: _Live | None = None) -> RiskContext:
@@ -221,8 +239,23 @@ class Desk:
         if live.context is None:
             loads = ((p.owner, p.due, p.id) for p in live.open_promises())
             closed = (doc for doc in live.snapshot.promises.values() if not _is_open(doc))
-            live.context = context_from(loads, _lead_times(closed, self.calendar), self.calendar, self.settings)
+            with _stored_records(self.store):
+                live.context = context_from(loads, _lead_times(closed, self.calendar), self.calendar, self.settings)
         return live.context
+
+    def check(self) -> list[str]:
+        """What is wrong with the data dir, as sentences: the store's findings (files, permissions, backups) and any
+        record of the live file this version cannot read. [] when all is well."""
+        problems = self.store.check()
+        try:
+            live = self._load()
+            live.all_promises()
+            live.customers()
+            self._context(live)
+        except DataError as error:
+            if error.message not in problems:
+                problems.append(error.message)
+        return problems
 
     def changed(self) -> bool:
         """Has another process (or this one) written since the last read?"""
@@ -268,8 +301,9 @@ class Desk:
         promise = self._load().promise(number)
         if promise is None:
             for doc in self.store.read_archive(self.store.archive_months()):
-                if doc["id"] == number:
-                    return Promise.from_dict(doc)
+                if doc.get("id") == number:
+                    with _stored_records(self.store):
+                        return Promise.from_dict(doc)
             raise PromiseError(f"no promise {number}")
         return promise
 
@@ -343,12 +377,16 @@ class Desk:
         owner's open promises (load) and the category's done ones (lead time). ``add`` builds no other promise."""
         loads: list[tuple[str, datetime, int]] = []
         closed: list[Mapping[str, Any]] = []
-        for doc in records:
-            if not _is_open(doc):
-                closed.append(doc)
-            elif doc.get("owner") == owner:
-                loads.append((owner, datetime.fromisoformat(doc["due"]), doc["id"]))
-        context = context_from(loads, _lead_times(closed, self.calendar, category), self.calendar, self.settings)
+        open_ = Status.OPEN.value
+        with _stored_records(self.store):
+            for doc in records:
+                if doc.get("status") != open_:
+                    if doc.get("category") == category:
+                        closed.append(doc)
+                elif doc.get("owner") == owner:
+                    loads.append((owner, datetime.fromisoformat(doc["due"]), doc["id"]))
+            leads = _lead_times(closed, self.calendar, category)
+        context = context_from(loads, leads, self.calendar, self.settings)
         return reality_check(due, now, owner, category, context)
 
     # ---------------------------------------------------------------- changing
@@ -356,13 +394,21 @@ class Desk:
         return Event(kind, self.now(), self.user, data)
 
     def _archive_old(self, tx: Any, now: datetime) -> None:
+        """Move the promises closed more than ``archive_after_days`` ago to the archive (every save does this)."""
         cutoff = now - timedelta(days=self.settings.archive_after_days)
-        for pid, doc in list(tx.promises.items()):
-            closed = doc.get("closed_at")
-            if closed and doc.get("status") != Status.OPEN.value:
-                closed_at = datetime.fromisoformat(closed)
-                if closed_at < cutoff:
-                    tx.archive(pid, closed_at.astimezone(self.calendar.tz).strftime("%Y-%m"))
+        # A closing day (as written, in its own offset) after this one is surely after the cutoff: those records —
+        # nearly all the closed ones in the live file — are passed over without parsing their date.
+        surely_after = (cutoff.date() + timedelta(days=1)).isoformat()
+        leaving = []
+        with _stored_records(self.store):
+            for pid, doc in tx.promises.items():
+                closed = doc.get("closed_at")
+                if closed and closed[:10] <= surely_after and doc.get("status") != Status.OPEN.value:
+                    closed_at = datetime.fromisoformat(closed)
+                    if closed_at < cutoff:
+                        leaving.append((pid, closed_at.astimezone(self.calendar.tz).strftime("%Y-%m")))
+        for pid, month in leaving:
+            tx.archive(pid, month)
 
     def _change(self, pid: int | str, make_event: Callable[[Promise], Event]) -> Promise:
         """Load the promise under the lock, check and append one event, save."""
@@ -371,7 +417,8 @@ class Desk:
             doc = tx.promises.get(number)
             if doc is None:
                 raise PromiseError(f"no open or recent promise {number}")
-            promise = Promise.from_dict(doc)
+            with _stored_records(self.store):
+                promise = Promise.from_dict(doc)
             event = make_event(promise)
             promise.events.append(event)
             apply(promise, event)
@@ -388,13 +435,16 @@ class Desk:
         """The known customer with this phone number or email (the first made, completed with what is new), else a
         new one."""
         for doc in tx.unfiled_customers():  # a data dir from before the customer files: give them lookup keys
-            tx.put_customer(customer_record(Customer.from_dict(doc)))
+            with _stored_records(self.store):
+                known = Customer.from_dict(doc)
+            tx.put_customer(customer_record(known))
         phone_key, email_key = _phone_key(phone), email.casefold()
         matches = {doc["id"]: doc for doc in tx.find_customers("phone_key", phone_key)} if phone_key else {}
         if email_key:
             matches.update((doc["id"], doc) for doc in tx.find_customers("email_key", email_key))
         if matches:
-            known = Customer.from_dict(matches[min(matches)])
+            with _stored_records(self.store):
+                known = Customer.from_dict(matches[min(matches)])
             merged = Customer(known.id, known.name, known.phone or phone, known.email or email)
             if merged != known:
                 tx.put_customer(customer_record(merged))
@@ -524,7 +574,8 @@ class Desk:
         with self.store.transaction() as tx:
             latest: tuple[datetime, int, int] | None = None
             for pid, doc in tx.promises.items():
-                promise = Promise.from_dict(doc)
+                with _stored_records(self.store):
+                    promise = Promise.from_dict(doc)
                 for index in promise.effective_indices():
                     e = promise.events[index]
                     if e.by == self.user and (latest is None or e.at >= latest[0]):
@@ -578,7 +629,8 @@ class Desk:
         tz = self.calendar.tz
         months = set(metrics.Period("", start.astimezone(tz), end.astimezone(tz)).months())
         wanted = [m for m in self.store.archive_months() if m in months]
-        return [Promise.from_dict(doc) for doc in self.store.read_closed(wanted)]
+        with _stored_records(self.store):
+            return [Promise.from_dict(doc) for doc in self.store.read_closed(wanted)]
 
     def closed_between(self, start: datetime, end: datetime) -> list[Promise]:
         """Promises closed (done or cancelled) in ``[start, end)``, reading only the archive months needed."""
@@ -666,6 +718,8 @@ def open_desk(
                 start = parse_due(now, clock.now(), cal, allow_past=True)
             except PromiseError as exc:
                 raise PromiseError(f"--now: {exc.message}") from None
+            if not 1900 <= start.year <= 9000:  # the calendar arithmetic needs room on both sides
+                raise PromiseError(f"--now: {now!r} falls in the year {start.year}; pick a moment from 1900 to 9000")
             clock = OffsetClock(start, clock)
     return Desk(store, settings, clock, resolve_user(user))
 

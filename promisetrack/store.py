@@ -351,6 +351,11 @@ class Store:
         except _Unusable as unusable:
             raise self._live_unusable(unusable) from None
 
+    def unreadable(self, reason: str) -> DataError:
+        """The error for a live file that parses but holds a record this version cannot read (said by the caller,
+        who knows the records): like a damaged file, it names the newest good backup."""
+        return self._live_unusable(_Unusable(reason))
+
     def _live_unusable(self, unusable: _Unusable) -> DataError:
         return DataError(f"{self.path} cannot be used: {unusable.reason}. Nothing was changed. {self._restore_hint()}")
 

@@ -534,7 +534,9 @@ with FileLock(sys.argv[1]):
 
 
 @pytest.mark.parametrize("backend", ["flock", "filelock"])
-def test_a_held_lock_times_out_with_a_clear_message(saved: Store, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+def test_a_held_lock_times_out_with_a_clear_message(
+    saved: Store, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
     monkeypatch.setattr(store_module, "LOCK_BACKEND", backend)  # the holder uses filelock: the two exclude each other
     before = saved.path.read_bytes()
     holder = subprocess.Popen(
