@@ -140,8 +140,9 @@ def board_start(probe_args: Sequence[str], env: dict[str, str]) -> tuple[float |
     return elapsed, rss, ""
 
 
-def board_tick(data: Path, minutes: int = 120) -> tuple[float, float, float]:
-    """Median and worst ms of ``Desk.reassess`` over ``minutes`` consecutive minute ticks, and rows changed a tick."""
+def board_tick(data: Path, minutes: int = 480) -> tuple[float, float, float, float]:
+    """``Desk.reassess`` at each of ``minutes`` consecutive minute ticks (a working day from the anchor): median,
+    95th percentile and worst ms, and the rows whose risk or reasons changed, on average a tick."""
     from promisetrack.clock import FixedClock
     from promisetrack.service import open_desk
 
@@ -155,7 +156,9 @@ def board_tick(data: Path, minutes: int = 120) -> tuple[float, float, float]:
         began = time.perf_counter()
         changed.append(len(desk.reassess(rows, now)))
         times.append(time.perf_counter() - began)
-    return statistics.median(times) * 1000, max(times) * 1000, statistics.mean(changed)
+    times.sort()
+    return (statistics.median(times) * 1000, times[int(len(times) * 0.95)] * 1000, times[-1] * 1000,
+            statistics.mean(changed))
 
 
 def ms(seconds: float | None) -> str:
@@ -235,9 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             note = next(n for t, _, n in board if t is None)
             rows.append(("board, 5 years: start to first frame", "board not ready", "", note[:80]))
-        median, worst, changed = board_tick(scratch_copy(data[5], scratch / "tick5"))
-        rows.append(("board minute tick, core (Desk.reassess), 2,000 open", f"{median:.2f} ms",
-                     "≤ 5 ms", _verdict(worst <= 5.0) + f" (worst {worst:.2f} ms; {changed:.1f} rows change a tick)"))
+        median, p95, worst, changed = board_tick(scratch_copy(data[5], scratch / "tick5"))
+        rows.append(("board minute tick, core (Desk.reassess), 2,000 open: median / p95 / worst of a day",
+                     f"{median:.1f} / {p95:.1f} / {worst:.1f} ms", "≤ 5 ms",
+                     _verdict(p95 <= 5.0) + f" at p95 ({changed:.0f} rows change a tick on average)"))
 
     print()
     print("| measure | result | goal | |")

@@ -1,16 +1,19 @@
 """Risk of an open promise — ok, at risk (with reasons) or overdue — and the reality check at promise time.
 
-``assess`` also says when its answer could next change by time alone (``recheck_at``), so the board's
-minute tick re-assesses only the promises whose moment has come.
+``assess`` also says when its answer could next change by time alone (``recheck_at``): its level, or the words
+of a reason that counts time ("only 1.4 business hours left", "overdue 3h"). So the board's minute tick
+re-assesses only the promises whose moment has come, and still shows every reason as it reads now.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from promisetrack.clock import shift
 from promisetrack.dates import BusinessCalendar, describe_due
 from promisetrack.leadtimes import lead_times_by_category, percentile
 from promisetrack.model import Customer, Promise, Risk
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from promisetrack.config import Settings
 
 HOUR = 3600.0
+BUSINESS_DAY = 8 * HOUR  # as hours_text counts them
 _JUST_AFTER = timedelta(microseconds=1)
 
 
@@ -77,6 +81,30 @@ def hours_text(seconds: float) -> str:
     return f"{hours:.1f} business hours"
 
 
+def _text_turns(seconds: float, *, shrinking: bool) -> float:
+    """Business seconds until ``hours_text(seconds)`` reads differently, as ``seconds`` shrinks (time left) or grows
+    (time without a contact) with business time: it shows tenths of an hour below 8 hours, tenths of a day from
+    there. At least a minute, so that a value right on a boundary is not re-checked at every tick."""
+    unit = BUSINESS_DAY / 10 if seconds >= BUSINESS_DAY else HOUR / 10
+    x = seconds / unit  # the tenths shown change where x crosses a half; on one (x.5), just past it
+    if shrinking:
+        step = (x - (math.floor(x - 0.5 + 1e-9) + 0.5)) * unit
+        if seconds >= BUSINESS_DAY:
+            step = min(step, seconds - BUSINESS_DAY)  # under 8 hours it reads in hours
+    else:
+        step = (math.ceil(x - 0.5 - 1e-9) + 0.5 - x) * unit
+        if seconds < BUSINESS_DAY:
+            step = min(step, BUSINESS_DAY - seconds)
+    return max(step, 60.0)
+
+
+def _overdue_turns(due: datetime, now: datetime) -> datetime:
+    """When "overdue 5m" (whole minutes, then hours, then days of elapsed time) next reads differently."""
+    elapsed = (now.astimezone(UTC) - due.astimezone(UTC)).total_seconds()
+    unit = 60 if elapsed < HOUR else HOUR if elapsed < 24 * HOUR else 24 * HOUR
+    return shift(due, timedelta(seconds=(math.floor(elapsed / unit) + 1) * unit))
+
+
 def _earliest(*moments: datetime | None) -> datetime | None:
     present = [m for m in moments if m is not None]
     return min(present) if present else None
@@ -103,7 +131,8 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
         reasons.append(f"{p.owner} has {load} due {p.due.astimezone(cal.tz):%a %d %b} (capacity {capacity})")
     if now > p.due:
         late = describe_due(p.due, now)
-        return Assessment(Risk.OVERDUE, (late if late.startswith("overdue") else "overdue just now", *reasons))
+        return Assessment(Risk.OVERDUE, (late if late.startswith("overdue") else "overdue just now", *reasons),
+                          _overdue_turns(p.due, now))
 
     remaining = cal.business_seconds(now, p.due)
     window = cal.business_seconds(p.due_set_at(), p.due)
@@ -111,8 +140,10 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     # The flag moments of the rules that do not hold yet (that of a rule that holds has passed): recheck_at is the
     # first of them. Working one out costs a walk over the calendar, so only those that can still matter are.
     flags: list[datetime] = []
+    turns: list[float] = []  # business seconds until the text of a reason that holds changes ("only 1.4 ...")
     if remaining < threshold:
         reasons.append(f"only {hours_text(remaining)} left")
+        turns.append(_text_turns(remaining, shrinking=True))
     else:
         flags.append(cal.add_business_seconds(p.due, -threshold))
     p80 = ctx.lead_p80.get(p.category)
@@ -121,15 +152,20 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
             flags.append(cal.add_business_seconds(p.due, -p80))
         elif remaining >= threshold:
             reasons.append(f"{p.category} usually takes {hours_text(p80)} (p80); {hours_text(remaining)} left")
+            turns.append(_text_turns(remaining, shrinking=True))
     since = p.last_contact() or p.created_at
     interval = s.update_interval_hours * HOUR
     quiet = cal.business_seconds(since, now)
     if quiet > interval:
         reasons.append(f"no contact for {hours_text(quiet)}")
+        turns.append(_text_turns(quiet, shrinking=False))
     else:
         flags.append(cal.add_business_seconds(since, interval))
     # A moment equal to ``now`` is still to come (the rule holds only after it): re-check then, i.e. next tick.
-    recheck = _earliest(*(m for flag in flags if (m := _fires_at(cal, flag)) >= now), p.due)
+    moments = [m for flag in flags if (m := _fires_at(cal, flag)) >= now]
+    if turns:
+        moments.append(cal.add_business_seconds(now, min(turns)))
+    recheck = _earliest(*moments, p.due)
     level = Risk.AT_RISK if reasons else Risk.OK
     return Assessment(level, tuple(reasons), recheck)
 
