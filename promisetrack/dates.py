@@ -368,7 +368,7 @@ def parse_due(phrase: str, now: datetime, cal: BusinessCalendar, *, allow_past: 
     except OverflowError:  # "+99999999d" runs off the calendar (past the year 9999)
         raise PromiseError(f'the due "{text}" is too far from now: try {PHRASE_EXAMPLES}') from None
     if due is None:
-        raise PromiseError(f'can\'t read the due "{text}": try {PHRASE_EXAMPLES}')
+        raise PromiseError(_unreadable(text, now, cal))
     if _utc(due) < _utc(now) and not allow_past:
         raise PromiseError(f'the due "{text}" ({format_due(due, now, cal.tz)}) is in the past')
     if _utc(due) - _utc(now) > MAX_AHEAD and not allow_past:
@@ -377,6 +377,21 @@ def parse_due(phrase: str, now: datetime, cal: BusinessCalendar, *, allow_past: 
             "check the year"
         )
     return due
+
+
+def _unreadable(text: str, now: datetime, cal: BusinessCalendar) -> str:
+    """The error for a phrase we cannot read; "next fri" is ambiguous (this week's or next?), so say both."""
+    lowered = text.lower()
+    if lowered.startswith("next ") and _WEEKDAY_WORD_RE.fullmatch(lowered[5:]):
+        day = lowered[5:]
+        first = _read(day, now, cal)
+        if first is not None:
+            second = first + timedelta(days=7)
+            return (
+                f'"{text}" could mean {format_due(first, now, cal.tz)} or {format_due(second, now, cal.tz)}: '
+                f'say "{day}" for the first, or the date ({second:%Y-%m-%d}) for the second'
+            )
+    return f'can\'t read the due "{text}": try {PHRASE_EXAMPLES}'
 
 
 def _read(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:

@@ -269,7 +269,16 @@ def test_phrases_are_compared_as_instants_in_the_repeated_hour() -> None:
 
 
 UNREADABLE = ("blah", "+2x", "in 2 fortnights", "-2d", "3h", "fri 5", "25:00", "13pm", "june", "+1.5d")
-UNREADABLE += ("2026-02-30", "next friday", "maybe")
+UNREADABLE += ("2026-02-30", "next friday 3pm", "maybe")
+
+
+def test_next_weekday_is_ambiguous_and_the_error_offers_both() -> None:
+    with pytest.raises(PromiseError) as caught:
+        parse_due("next friday", MONDAY, CAL)
+    assert caught.value.message == (
+        '"next friday" could mean Fri 27 17:00 or Fri 4 Dec 17:00: say "friday" for the first, '
+        "or the date (2026-12-04) for the second"
+    )
 
 
 @pytest.mark.parametrize("phrase", UNREADABLE)
