@@ -92,7 +92,7 @@ def populate(desk: Desk, *, days: int = 7, count: int = 64, seed: int = 7) -> in
     for step in sorted(steps, key=lambda s: (s.at, s.order)):
         if step.at <= end:
             assert isinstance(player.clock, FixedClock)
-            player.clock.set(step.at)
+            player.clock.set(step.at.replace(second=0, microsecond=0))  # a desk's timeline reads in minutes
             step.act(player)
     desk.clock = clock
     return count
