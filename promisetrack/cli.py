@@ -141,7 +141,9 @@ def _print_rows(rows: Sequence[Any], desk: Any) -> None:
 
 def _print_detail(row: Any, desk: Any) -> None:
     from promisetrack.dates import format_due
+    from promisetrack.model import EventKind
     from promisetrack.outcomes import derive_outcome
+    from promisetrack.timeline import event_details
 
     p, now, tz = row.promise, desk.now(), desk.calendar.tz
     c = p.customer
@@ -159,9 +161,10 @@ def _print_detail(row: Any, desk: Any) -> None:
     if p.blocked:
         print(f"  blocked    {p.blocked_note}")
     print("  timeline")
-    for e in p.events:
-        detail = ", ".join(f"{k}={v}" for k, v in e.data.items() if v not in (None, "", False))
-        print(f"    {format_due(e.at, now, tz):<16} {e.by:<10} {e.kind.value:<12} {detail}")
+    effective = set(p.effective_indices())
+    for index, e in enumerate(p.events):
+        undone = "" if index in effective or e.kind is EventKind.UNDONE else "  (undone)"
+        print(f"    {format_due(e.at, now, tz):<16} {e.by:<10} {e.kind.value:<12} {event_details(e, now, tz)}{undone}")
 
 
 def _add(args: argparse.Namespace, desk: Any) -> None:

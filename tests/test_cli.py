@@ -84,7 +84,8 @@ def test_a_week_of_commands(cli: Cli) -> None:
     assert [p["id"] for p in cli.json("list", "--status", "overdue", now="2026-11-26 09:00")] == [1001, 1005]
     text = cli.ok("list")
     assert "1001" in text and "Ann" in text
-    assert "timeline" in cli.ok("show", "1002")
+    shown = cli.ok("show", "1002")
+    assert "timeline" in shown and "rescheduled  due Wed 25 17:00 → Fri 27 15:00: supplier late" in shown
     # undo takes the latest change by time: the done logged with the clock at Tue 12:00
     assert cli.ok("undo") == "undid done of promise 1003\n"
 

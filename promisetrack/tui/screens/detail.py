@@ -17,46 +17,15 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from promisetrack.dates import describe_due, format_due
 from promisetrack.errors import PromiseError
-from promisetrack.model import Event, EventKind, Promise
+from promisetrack.model import EventKind, Promise
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, Row
+from promisetrack.timeline import event_details
 from promisetrack.tui.screens.board import BOARD_BINDINGS
 from promisetrack.tui.widgets.risk_badge import RiskBadge
 
 _PROMISE_KEYS = {"app.contact", "app.reschedule", "app.done", "app.cancel", "app.reassign", "app.flag",
                  "app.undo", "app.advance", "app.help"}
-
-
-def event_details(e: Event, now: datetime, desk: Desk) -> str:
-    """One line saying what an event changed, in the desk's words (user text kept as it was typed)."""
-    d, tz = e.data, desk.calendar.tz
-
-    def when(key: str) -> str:
-        return format_due(datetime.fromisoformat(d[key]), now, tz) if d.get(key) else "?"
-
-    match e.kind:
-        case EventKind.CREATED:
-            return f"due {when('due')}, owner {d.get('owner', '')}, {d.get('category', '')}" + (
-                ", complaint" if d.get("complaint") else "")
-        case EventKind.CONTACTED:
-            return f"{d.get('channel', '')}: {d.get('note', '')}"
-        case EventKind.RESCHEDULED:
-            return f"due {when('previous')} → {when('due')}: {d.get('note', '')}"
-        case EventKind.REASSIGNED:
-            return f"{d.get('previous', '')} → {d.get('owner', '')}"
-        case EventKind.FLAGGED:
-            return f"blocked: {d.get('note', '')}" if d.get("blocked", True) else "no longer blocked"
-        case EventKind.DONE:
-            parts = [f"csat {d['csat']}" if d.get("csat") else "", d.get("note") or ""]
-            return ", ".join(p for p in parts if p)
-        case EventKind.CANCELLED:
-            return f"reason: {d.get('reason', '')}"
-        case EventKind.NOTE:
-            return str(d.get("note", ""))
-        case EventKind.UNDONE:
-            return f"undid the {d.get('kind', '')}"
-        case _:
-            return ""
 
 
 class DetailScreen(Screen[None]):
@@ -149,7 +118,7 @@ class DetailScreen(Screen[None]):
             style = "" if index in effective or e.kind is EventKind.UNDONE else "dim strike"
             table.add_row(
                 Text(format_due(e.at, now, tz), style=style), Text(e.by, style=style),
-                Text(e.kind.value, style=style), Text(event_details(e, now, self.desk), style=style),
+                Text(e.kind.value, style=style), Text(event_details(e, now, self.desk.calendar.tz), style=style),
                 key=str(index),
             )
         table.move_cursor(row=cursor, scroll=False)

@@ -1,0 +1,40 @@
+"""A promise's events in the desk's words, for the detail view and ``promisetrack show`` (pure core)."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from promisetrack.dates import format_due
+from promisetrack.model import Event, EventKind
+
+
+def event_details(e: Event, now: datetime, tz: tzinfo) -> str:
+    """One line saying what an event changed (user text kept as it was typed)."""
+    d = e.data
+
+    def when(key: str) -> str:
+        return format_due(datetime.fromisoformat(d[key]), now, tz) if d.get(key) else "?"
+
+    match e.kind:
+        case EventKind.CREATED:
+            return f"due {when('due')}, owner {d.get('owner', '')}, {d.get('category', '')}" + (
+                ", complaint" if d.get("complaint") else "")
+        case EventKind.CONTACTED:
+            return f"{d.get('channel', '')}: {d.get('note', '')}"
+        case EventKind.RESCHEDULED:
+            return f"due {when('previous')} → {when('due')}: {d.get('note', '')}"
+        case EventKind.REASSIGNED:
+            return f"{d.get('previous', '')} → {d.get('owner', '')}"
+        case EventKind.FLAGGED:
+            return f"blocked: {d.get('note', '')}" if d.get("blocked", True) else "no longer blocked"
+        case EventKind.DONE:
+            parts = [f"csat {d['csat']}" if d.get("csat") else "", d.get("note") or ""]
+            return ", ".join(p for p in parts if p)
+        case EventKind.CANCELLED:
+            return f"reason: {d.get('reason', '')}"
+        case EventKind.NOTE:
+            return str(d.get("note", ""))
+        case EventKind.UNDONE:
+            return f"undid the {d.get('kind', '')}"
+        case _:
+            return ""
