@@ -4,9 +4,10 @@ is up, then report the peak memory (VmHWM).
     python -m benchmarks.board_probe --data DIR --now WHEN     the promisetrack board on DIR
     python -m benchmarks.board_probe --bare                     a Textual app with one label, for comparison
 
-Prints ``frame`` as soon as the screen has been composed and refreshed with the board's rows (the parent times the
-process from its start to that line), then ``maxrss <KiB>`` (the peak resident memory) and exits; prints
-``not-ready <reason>`` if the board cannot be imported or started.
+The board is started as ``promisetrack`` starts it: ``board_app`` (the first read of the data file, then the app),
+headless instead of ``app.run()``. Prints ``frame`` as soon as the screen has been composed and refreshed with the
+board's rows (the parent times the process from its start to that line), then ``maxrss <KiB>`` (the peak resident
+memory) and exits; prints ``not-ready <reason>`` if the board cannot be imported or started.
 """
 
 from __future__ import annotations
@@ -39,12 +40,12 @@ async def _board(data: str, now: str) -> None:
 
     try:
         from promisetrack.service import open_desk
-        from promisetrack.tui.app import PromiseTrackApp
+        from promisetrack.tui.app import board_app
     except Exception as exc:  # the board is being written: say so rather than fail the whole benchmark
         print(f"not-ready {type(exc).__name__}: {exc}", flush=True)
         return
     desk = open_desk(Path(data), now=now, user="Ana")
-    app = PromiseTrackApp(desk)
+    app = board_app(desk)  # what run_board does before app.run()
     async with app.run_test(size=SIZE) as pilot:
         deadline = time.monotonic() + ROWS_WAIT
         while not getattr(app, "rows", True) and time.monotonic() < deadline:

@@ -7,11 +7,13 @@ the file watch are wrapped so that an error becomes a toast (and a log line), ne
 
 from __future__ import annotations
 
+import gc
+import sys
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -25,25 +27,12 @@ from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import Risk
 from promisetrack.service import Desk, Row, board_key
 from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
-from promisetrack.tui.screens.detail import DetailScreen
-from promisetrack.tui.screens.forms import (
-    CancelForm,
-    ContactForm,
-    DoneForm,
-    FlagForm,
-    FormScreen,
-    ReassignForm,
-    RescheduleForm,
-    Saved,
-    UnflagForm,
-)
-from promisetrack.tui.screens.help import HelpScreen
-from promisetrack.tui.screens.kudos import KudosForm
-from promisetrack.tui.screens.new_promise import NewPromiseForm
-from promisetrack.tui.screens.review import ReviewScreen
-from promisetrack.tui.screens.stats import StatsScreen
 
-S = TypeVar("S", bound=Screen[None])
+if TYPE_CHECKING:  # the other screens are imported when first opened: the board's start imports only what it shows
+    from promisetrack.tui.screens.detail import DetailScreen
+    from promisetrack.tui.screens.forms import FormScreen, Saved
+
+FirstRead = tuple[object, datetime, list[Row]]  # the data file's version, the moment and the board's rows
 ROLE_PLAY_STEP = timedelta(hours=1)
 _SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
 _NOT_READ = object()  # the version before the first read (the data file may not exist: version None)
@@ -54,6 +43,17 @@ def turned_worse(old: Risk | None, new: Risk | None) -> bool:
     if old is None or new is None:
         return False
     return _SEVERITY[new] < _SEVERITY[old]
+
+
+def _loaded(module: str, name: str) -> type[Any] | None:
+    """The screen class ``name`` of ``promisetrack.tui.screens.<module>`` if that module has been imported, else None
+    (then no such screen can be open: the app imports each screen's module when it first opens one)."""
+    return getattr(sys.modules.get(f"promisetrack.tui.screens.{module}"), name, None)
+
+
+def _is(screen: object, module: str, name: str) -> bool:
+    kind = _loaded(module, name)
+    return kind is not None and isinstance(screen, kind)
 
 
 def palette_title(binding: Binding) -> str:
@@ -67,16 +67,23 @@ class PromiseTrackApp(App[int]):
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
 
-    def __init__(self, desk: Desk, *, watch_every: float = 1.0) -> None:
+    def __init__(self, desk: Desk, *, watch_every: float = 1.0, first: FirstRead | None = None,
+                 collect_after_start: bool = False) -> None:
+        """``first``: the board as already read (``board_app`` reads it before the screen opens); else it is read
+        when the board mounts. ``collect_after_start``: Python's cycle collector was paused for the start (by
+        ``board_app``) and is to run again once the first frame is up."""
         super().__init__()
         self.desk = desk
         self.watch_every = watch_every
         self.board = BoardScreen(desk, on_ready=self._start)
         self.rows: list[Row] = []
+        self.by_id: dict[int, Row] = {}
         self.levels: dict[int, Risk | None] = {}
         self.version: object = _NOT_READ
         self.minute_timer: Timer | None = None
         self.watch_timer: Timer | None = None
+        self._first = first
+        self.collect_after_start = collect_after_start
         self._last_error = ""
 
     def get_default_screen(self) -> Screen[None]:
@@ -88,12 +95,29 @@ class PromiseTrackApp(App[int]):
         return callable(getattr(self.desk.clock, "advance", None))
 
     def _start(self) -> None:
+        """The board's widgets exist: fill them before the first frame, and start the timers."""
         self.board.role_play = self.can_advance
-        version, now = self.desk.version(), self.desk.now()
-        self._apply(self.desk.board(now), now, version, alert=False)
-        self.board.table.focus()
+        first, self._first = self._first, None
+        if first is None:
+            version, now = self.desk.version(), self.desk.now()
+            first = (version, now, self.desk.board(now))
+        version, now, rows = first
+        self._apply(rows, now, version, alert=False)
         self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
         self._schedule_minute()
+        if _minute(self.desk.now()) != _minute(now):  # read before a minute turned: catch up after the first frame
+            self.call_after_refresh(self.tick)
+        self.call_after_refresh(self._resume_collector)
+
+    def _resume_collector(self) -> None:
+        """The first frame is up: what the start built (the promises, the table's cells, the widgets) is frozen out
+        of the cycle collector's way, and the collector runs again for the hours the board stays open. Most of it
+        lives as long as the board; rows dropped later hold no cycles and are freed by reference counting (only a
+        start-time widget removed later, such as the footer's keys, waits for the board to close)."""
+        if self.collect_after_start:
+            self.collect_after_start = False
+            gc.freeze()
+            gc.enable()
 
     # ------------------------------------------------------------------ keeping current
     def _schedule_minute(self) -> None:
@@ -107,27 +131,24 @@ class PromiseTrackApp(App[int]):
         self.minute_timer = self.set_interval(60, self.tick)
 
     def tick(self) -> None:
-        """Re-assess the promises whose moment has come (``Assessment.recheck_at``) and redraw what changed."""
+        """The minute tick: ``Desk.reassess`` looks again at the promises whose moment has come
+        (``Assessment.recheck_at``); the board redraws the cells whose text changed — the due in words moves on
+        every minute near a due, whatever the risk — and alerts on any promise that turned at risk or overdue."""
         try:
             if self.desk.version() != self.version:
                 self.refresh_board()
                 return
             now = self.desk.now()
-            rows = sorted((self._reassess(row, now) for row in self.rows), key=board_key)
+            changed = self.desk.reassess(self.by_id, now)
+            rows = [self.by_id[r.promise.id] for r in self.rows]
+            if any(self.by_id[pid].risk is not self.levels.get(pid) for pid in changed):
+                rows.sort(key=board_key)  # a level changed: the order may have
             self._show(rows, now, alert=True)
             for screen in self._details():
                 screen.reload(full=False)
             self._last_error = ""
         except Exception as exc:
             self.report("the minute tick", exc)
-
-    def _reassess(self, row: Row, now: datetime) -> Row:
-        """A promise that is ok is assessed again only when its ``recheck_at`` has come; one at risk or overdue
-        every minute, because its reasons count the time ("only 1.5 business hours left", "overdue 2h")."""
-        a = row.assessment
-        if a is not None and a.level is Risk.OK and a.recheck_at is not None and a.recheck_at > now:
-            return row
-        return Row(row.promise, self.desk.assess(row.promise, now))
 
     def watch_file(self) -> None:
         """About once a second: has anyone (another terminal, a CLI command) saved? Then read in a worker."""
@@ -162,7 +183,7 @@ class PromiseTrackApp(App[int]):
             self.board.table.select_pid(select)
         for screen in self._details():
             screen.reload()
-        for stats in self._screens(StatsScreen):
+        for stats in self._screens("stats", "StatsScreen"):
             stats.data_changed()
         self._last_error = ""
 
@@ -171,8 +192,9 @@ class PromiseTrackApp(App[int]):
             self._alert([r for r in rows if turned_worse(self.levels.get(r.promise.id), r.risk)])
         self.levels = {r.promise.id: r.risk for r in rows}
         self.rows = rows
+        self.by_id = {r.promise.id: r for r in rows}
         self.board.show(rows, now)
-        for review in self._screens(ReviewScreen):
+        for review in self._screens("review", "ReviewScreen"):
             review.show(rows, now)
 
     def _alert(self, turned: Iterable[Row]) -> None:
@@ -192,10 +214,12 @@ class PromiseTrackApp(App[int]):
             self.bell()
 
     def _details(self) -> list[DetailScreen]:
-        return self._screens(DetailScreen)
+        return self._screens("detail", "DetailScreen")
 
-    def _screens(self, kind: type[S]) -> list[S]:
-        return [s for s in self.screen_stack if isinstance(s, kind)]
+    def _screens(self, module: str, name: str) -> list[Any]:
+        """The open screens of class ``name`` (from ``promisetrack.tui.screens.<module>``)."""
+        kind = _loaded(module, name)
+        return [] if kind is None else [s for s in self.screen_stack if isinstance(s, kind)]
 
     def report(self, doing: str, exc: BaseException) -> None:
         """An error in the background: logged, and shown once as a toast (not again every second)."""
@@ -206,12 +230,13 @@ class PromiseTrackApp(App[int]):
             self.notify(f"{doing} failed: {message}", title="Problem", severity="error", timeout=15, markup=False)
 
     # ------------------------------------------------------------------ actions
+    # Each screen's module is imported when the screen is first opened: the board's start imports only the board.
     def current_row(self) -> Row | None:
         screen = self.screen
-        if isinstance(screen, DetailScreen):
-            return screen.row
-        if isinstance(screen, ReviewScreen):
-            return screen.current_row
+        if _is(screen, "detail", "DetailScreen"):
+            return screen.row  # type: ignore[attr-defined, no-any-return]
+        if _is(screen, "review", "ReviewScreen"):
+            return screen.current_row  # type: ignore[attr-defined, no-any-return]
         pid = self.board.cursor_pid
         return self.board.by_id.get(pid) if pid is not None else None
 
@@ -231,48 +256,72 @@ class PromiseTrackApp(App[int]):
             self.push_screen(make(self.desk, row), self.saved)
 
     def action_new(self) -> None:
+        from promisetrack.tui.screens.new_promise import NewPromiseForm
+
         self.push_screen(NewPromiseForm(self.desk), self.saved)
 
     def action_contact(self) -> None:
+        from promisetrack.tui.screens.forms import ContactForm
+
         self._form("contact", ContactForm)
 
     def action_reschedule(self) -> None:
+        from promisetrack.tui.screens.forms import RescheduleForm
+
         self._form("reschedul", RescheduleForm)
 
     def action_done(self) -> None:
+        from promisetrack.tui.screens.forms import DoneForm
+
         self._form("finish", DoneForm)
 
     def action_cancel(self) -> None:
+        from promisetrack.tui.screens.forms import CancelForm
+
         self._form("cancel", CancelForm)
 
     def action_reassign(self) -> None:
+        from promisetrack.tui.screens.forms import ReassignForm
+
         self._form("reassign", ReassignForm)
 
     def action_flag(self) -> None:
+        from promisetrack.tui.screens.forms import FlagForm, UnflagForm
+
         self._form("flag", lambda desk, row: (UnflagForm if row.promise.blocked else FlagForm)(desk, row))
 
     def action_detail(self) -> None:
+        from promisetrack.tui.screens.detail import DetailScreen
+
         row = self.current_row()
         if row is not None and not isinstance(self.screen, DetailScreen):
             self.push_screen(DetailScreen(self.desk, row.promise.id))
 
     def action_review(self) -> None:
+        from promisetrack.tui.screens.review import ReviewScreen
+
         if not isinstance(self.screen, ReviewScreen):
             self.push_screen(ReviewScreen(self.desk, self.rows, self.board.now or self.desk.now(),
                                           changed=partial(self.refresh_board, False)))
 
     def action_stats(self) -> None:
+        from promisetrack.tui.screens.stats import StatsScreen
+
         if not isinstance(self.screen, StatsScreen):
             self.push_screen(StatsScreen(self.desk))
 
     def action_kudos(self) -> None:
         """Praise for a colleague: for the highlighted promise's owner, from its customer (both may be changed)."""
+        from promisetrack.tui.screens.kudos import KudosForm
+
         row = self.current_row()
         person, customer = (row.promise.owner, row.promise.customer.name) if row else ("", "")
         owners = [r.promise.owner for r in self.rows]
         self.push_screen(KudosForm(self.desk, person=person, customer=customer, owners=owners), self.saved)
 
     def action_help(self) -> None:
+        from promisetrack.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -305,12 +354,12 @@ class PromiseTrackApp(App[int]):
 
     # ------------------------------------------------------------------ command palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        if isinstance(screen, BoardScreen | DetailScreen):
+        if isinstance(screen, BoardScreen) or _is(screen, "detail", "DetailScreen"):
             for binding in screen.BINDINGS:
                 if binding in BOARD_BINDINGS and binding.action != "app.quit":  # type: ignore[comparison-overlap]
                     yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
                                         partial(self.run_action, binding.action, screen))
-        if isinstance(screen, ReviewScreen | StatsScreen):
+        if _is(screen, "review", "ReviewScreen") or _is(screen, "stats", "StatsScreen"):
             for binding in screen.BINDINGS:
                 if isinstance(binding, Binding) and binding.tooltip and binding.action != "app.help":
                     yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
@@ -318,14 +367,41 @@ class PromiseTrackApp(App[int]):
         yield from super().get_system_commands(screen)
 
 
-def run_board(desk: Desk, *, role_play: bool = False) -> int:
-    """Open the board on ``desk`` until the user quits; the exit status for the CLI.
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def board_app(desk: Desk, *, role_play: bool = False) -> PromiseTrackApp:
+    """The board on ``desk`` with its first read done — a corrupt or unreadable data file stops here, with the
+    CLI's message, before the screen opens — and that read handed to the board rather than made again.
+
+    Python's cycle collector is paused from here to the first frame: the start builds a few hundred thousand
+    objects (2,000 promises with their events, 12,000 cells, the widgets), none garbage, and the collector would
+    walk them again and again — about 150 ms of a 2,000-promise board's start, measured. The app starts it again
+    once the first frame is up (``collect_after_start``); ``run_board`` makes sure of it.
 
     ``role_play`` (the demo): the clock may be moved on with ``t`` even when it started as the real one.
     """
     if role_play and not callable(getattr(desk.clock, "advance", None)):
         desk.clock = OffsetClock(desk.now(), desk.clock)
-    desk.board()  # a corrupt or unreadable data file stops here, with the CLI's message, before the screen opens
-    app = PromiseTrackApp(desk)
-    app.run()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        version, now = desk.version(), desk.now()
+        first = (version, now, desk.board(now))
+    except BaseException:
+        if collecting:
+            gc.enable()
+        raise
+    return PromiseTrackApp(desk, first=first, collect_after_start=collecting)
+
+
+def run_board(desk: Desk, *, role_play: bool = False) -> int:
+    """Open the board on ``desk`` until the user quits; the exit status for the CLI."""
+    app = board_app(desk, role_play=role_play)
+    try:
+        app.run()
+    finally:
+        if app.collect_after_start:  # the app ended before its first frame
+            gc.enable()
     return app.return_code or 0

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+import json
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 from textual.widgets import Input
 
+from promisetrack import service
 from promisetrack.clock import FixedClock
 from promisetrack.errors import DataError
 from promisetrack.service import Desk, open_desk
-from promisetrack.tui.app import PromiseTrackApp, run_board
+from promisetrack.tui.app import PromiseTrackApp, board_app, run_board
 from promisetrack.tui.screens.new_promise import NewPromiseForm
 from promisetrack.tui.widgets.summary_bar import SummaryBar
 from tests.conftest import at
@@ -102,16 +107,44 @@ async def test_tick_reassesses_only_promises_whose_moment_has_come(
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
         asked: list[int] = []
-        original = app.desk.assess
-        monkeypatch.setattr(app.desk, "assess", lambda p, now=None: (asked.append(p.id), original(p, now))[1])
+        original = service.assess
+        monkeypatch.setattr(service, "assess", lambda p, now, ctx: (asked.append(p.id), original(p, now, ctx))[1])
         clock.advance(timedelta(minutes=1))
+        app.tick()  # the tick is Desk.reassess: only promises whose recheck_at has come are assessed again
+        await pilot.pause()
+        assert asked == []  # 1001's "overdue 2d" turns on Tuesday, 1002's "1.0 business hours" at 10:36
+        clock.set(at(23, 10, 36))
         app.tick()
         await pilot.pause()
-        assert asked == [1001, 1002]  # overdue and at risk: their reasons count the time; the ok ones wait
+        assert asked == [1002]
+        assert cell(app, 1002, "risk") == " AT RISK  only 0.9 business hours left"
         clock.set(at(23, 14, 31))
         asked.clear()
         app.tick()
-        assert sorted(asked) == [1001, 1002, 1003]  # 1003's moment (14:30) has come; 1004, 1005 still wait
+        assert sorted(asked) == [1002, 1003]  # 1002 went overdue at 11:30, 1003's moment (14:30) has come
+
+
+async def test_tick_moves_the_due_words_of_a_promise_it_does_not_reassess(
+    app: PromiseTrackApp, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        assert cell(app, 1003, "due") == "in 6h       today 16:30"
+        asked: list[int] = []
+        original = service.assess
+        monkeypatch.setattr(service, "assess", lambda p, now, ctx: (asked.append(p.id), original(p, now, ctx))[1])
+        updated: list[tuple[str, str]] = []
+        table = app.board.table
+        update = table.update_cell
+        monkeypatch.setattr(table, "update_cell", lambda row, column, value, **kw: (
+            updated.append((str(row), str(column))), update(row, column, value, **kw)))
+        clock.set(at(23, 11, 29))
+        app.tick()
+        await pilot.pause()
+        assert 1003 not in asked  # ok until 14:30: not assessed again…
+        assert cell(app, 1003, "due") == "in 5h       today 16:30"  # …but its due in words moved on
+        assert cell(app, 1003, "risk") == " ok "
+        assert [c for r, c in updated if r == "1003"] == ["due"]  # and only that cell was redrawn
+        assert ("1004", "due") not in updated  # "in 4d" still
 
 
 async def test_an_error_in_the_tick_is_a_toast_not_the_end(
@@ -121,7 +154,7 @@ async def test_an_error_in_the_tick_is_a_toast_not_the_end(
         def broken(*args: object, **kw: object) -> None:
             raise RuntimeError("disk on fire")
 
-        monkeypatch.setattr(app.desk, "assess", broken)
+        monkeypatch.setattr(service, "assess", broken)
         clock.advance(timedelta(hours=1))
         app.tick()
         await pilot.pause()
@@ -198,6 +231,53 @@ def test_run_board_stops_on_a_corrupt_data_file_before_opening(seeded: Desk) -> 
     seeded.store.path.write_text("{ not json", encoding="utf-8")
     with pytest.raises(DataError):
         run_board(open_desk(seeded.store.data_dir, user="ana", clock=seeded.clock))
+    assert gc.isenabled()  # the collector, paused for the start, runs again
+
+
+async def test_the_board_starts_on_one_read_and_collects_again_after_its_first_frame(
+    seeded: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    board = seeded.board
+    monkeypatch.setattr(seeded, "board", lambda now=None: (reads.append(1), board(now))[1])
+    assert gc.isenabled()
+    app = board_app(seeded)  # what run_board runs: the read that stops a corrupt file is the board's first
+    assert reads == [1] and not gc.isenabled()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert board_ids(app) == [1001, 1002, 1003, 1005, 1004]
+            assert reads == [1]
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+# Starts the board headless in a fresh interpreter, then prints which screens and heavy modules got imported.
+IMPORTS_PROBE = """
+import asyncio, json, sys
+from pathlib import Path
+from promisetrack.service import open_desk
+from promisetrack.tui.app import board_app
+
+async def main():
+    app = board_app(open_desk(Path(sys.argv[1]), now="2026-11-23T10:30", user="ana"))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        assert app.rows
+
+asyncio.run(main())
+watched = ("promisetrack.tui.screens", "promisetrack.metrics", "promisetrack.export", "xlsxwriter")
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(watched))))
+"""
+
+
+def test_the_board_imports_only_the_screen_it_shows(seeded: Desk) -> None:
+    done = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, str(seeded.store.data_dir)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["promisetrack.tui.screens", "promisetrack.tui.screens.board"]
 
 
 def test_run_board_makes_the_demo_clock_advanceable(seeded: Desk, monkeypatch: pytest.MonkeyPatch) -> None:

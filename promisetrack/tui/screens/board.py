@@ -13,13 +13,14 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from promisetrack.dates import describe_due, format_due
 from promisetrack.model import Risk
 from promisetrack.service import Desk, Row
-from promisetrack.tui.widgets.promise_table import PromiseTable, RowView
+from promisetrack.tui.widgets.promise_table import DueTimes, PromiseTable, RowView
 from promisetrack.tui.widgets.risk_badge import RiskBadge
+from promisetrack.tui.widgets.steady_footer import SteadyFooter
 from promisetrack.tui.widgets.summary_bar import Summary, SummaryBar
 
 # The board's keys: they feed the footer, the help screen and the command palette (app.get_system_commands).
@@ -58,6 +59,13 @@ class BoardScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
+    AUTO_FOCUS = "#promises"  # the list has the keys from the start (the filter box above it is hidden)
+    # The app's breakpoint classes (-narrow, -short…) style the forms, the detail and the stats; the board has no
+    # rule of its own for them, and a change of a screen's classes restyles and redraws the whole of it — at the
+    # start, the board's first frame twice.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = []
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = []
+
     text_filter: reactive[str] = reactive("", init=False)
     mine: reactive[bool] = reactive(False, init=False)
 
@@ -68,6 +76,7 @@ class BoardScreen(Screen[None]):
         self.by_id: dict[int, Row] = {}
         self.now: datetime | None = None
         self.role_play = False
+        self.due_times = DueTimes(desk.calendar.tz)
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
@@ -77,7 +86,7 @@ class BoardScreen(Screen[None]):
         yield Static("", id="empty")
         yield Static("", id="status-line")
         yield RiskBadge(id="status-risk")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.on_ready()  # the widgets exist: the app fills the table before the first frame
@@ -106,8 +115,8 @@ class BoardScreen(Screen[None]):
         if self.now is None:
             return
         visible = self._visible()
-        tz = self.desk.calendar.tz
-        self.table.show(RowView.of(r, self.now, tz) for r in visible)
+        tz, due_time = self.desk.calendar.tz, self.due_times.at(self.now)
+        self.table.show(RowView.of(r, self.now, tz, due_time) for r in visible)
         levels = [r.risk for r in self.rows]
         self.query_one(SummaryBar).show(Summary(
             open=len(self.rows), at_risk=levels.count(Risk.AT_RISK), overdue=levels.count(Risk.OVERDUE),

@@ -27,6 +27,7 @@ from promisetrack.model import Risk
 from promisetrack.service import Desk, Row
 from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm, BulkSaved
 from promisetrack.tui.screens.detail import DetailScreen
+from promisetrack.tui.widgets.fixed_table import FixedWidthTable
 from promisetrack.tui.widgets.risk_badge import RiskBadge, badge_cell
 
 REVIEWED = (Risk.OVERDUE, Risk.AT_RISK)
@@ -128,7 +129,7 @@ def column_widths(content: int) -> tuple[dict[str, int], bool]:
     return {**fixed, "customer": customer, "what": what, "risk": rest - customer - what}, False
 
 
-class ReviewTable(DataTable[Text]):
+class ReviewTable(FixedWidthTable[Text]):
     """Owner headings and their promises; redrawn by comparing lines (only changed cells are updated while the
     order stays the same, which is every minute tick)."""
 

@@ -8,27 +8,53 @@ when the order changed, and keeps the cursor on the same promise and the scroll 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
+from typing import NamedTuple
 
-from rich.text import Text
-from textual.widgets import DataTable
+from rich.text import Span, Text
 
 from promisetrack.dates import describe_due, format_due
 from promisetrack.model import Risk
 from promisetrack.service import Row
+from promisetrack.tui.widgets.fixed_table import FixedWidthTable
 from promisetrack.tui.widgets.risk_badge import badge_cell
 
 COLUMNS = ("id", "customer", "what", "owner", "due", "risk")
 HEADERS = {"id": "id", "customer": "customer", "what": "promise", "owner": "owner", "due": "due", "risk": "risk"}
 WIDE = 100  # below this many cells of content the table goes compact: due in words, badge without reasons
+_COMPLAINT = "! "
+_COMPLAINT_STYLE = "bold magenta"
 
 
-@dataclass(frozen=True, slots=True)
-class RowView:
-    """What one row shows, as plain values (compared to decide which cells to redraw)."""
+class DueTimes:
+    """``format_due`` of the board's dues at one moment, each worked out once a day: the text depends on the due and
+    on today's date only ("today 17:00", "Fri 27 17:00"), so the minute tick need not format 2,000 dues again."""
 
-    pid: int
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self._day: date | None = None
+        self._texts: dict[datetime, str] = {}
+
+    def at(self, now: datetime) -> Callable[[datetime], str]:
+        day = now.astimezone(self.tz).date()
+        if day != self._day:
+            self._day, self._texts = day, {}
+        texts, tz = self._texts, self.tz
+
+        def text(due: datetime) -> str:
+            found = texts.get(due)
+            if found is None:
+                found = texts[due] = format_due(due, now, tz)
+            return found
+
+        return text
+
+
+class RowView(NamedTuple):
+    """What one row shows, as plain values (compared to decide which cells to redraw). A tuple: the minute tick makes
+    and compares one for every row on the board."""
+
+    key: str  # the row's key in the table: the promise id as text
     customer: str
     complaint: bool
     what: str
@@ -39,43 +65,39 @@ class RowView:
     reasons: tuple[str, ...]
 
     @classmethod
-    def of(cls, row: Row, now: datetime, tz: tzinfo) -> RowView:
+    def of(cls, row: Row, now: datetime, tz: tzinfo, due_time: Callable[[datetime], str] | None = None) -> RowView:
         p = row.promise
         a = row.assessment
         return cls(
-            pid=p.id, customer=p.customer.name, complaint=p.complaint, what=p.what, owner=p.owner,
-            due_words=describe_due(p.due, now), due_time=format_due(p.due, now, tz),
-            level=a.level if a else None, reasons=a.reasons if a else (),
+            str(p.id), p.customer.name, p.complaint, p.what, p.owner, describe_due(p.due, now),
+            due_time(p.due) if due_time else format_due(p.due, now, tz),
+            a.level if a else None, a.reasons if a else (),
         )
 
     @property
-    def key(self) -> str:
-        return str(self.pid)
+    def pid(self) -> int:
+        return int(self.key)
 
 
-def _literal(value: str, style: str = "") -> Text:
-    return Text(value, style=style, no_wrap=True, overflow="ellipsis", end="")
+def _literal(value: str, style: str = "", spans: list[Span] | None = None) -> Text:
+    """A cell showing ``value`` as it is (never parsed as markup), cut with an ellipsis at the column's width."""
+    return Text(value, style, no_wrap=True, overflow="ellipsis", end="", spans=spans)
 
 
 def _due_cell(v: RowView, compact: bool) -> Text:
     style = "bold red" if v.level is Risk.OVERDUE else ""
-    text = _literal(f"{v.due_words:<11}", style)
-    if not compact:
-        text.append(" " + v.due_time)
-    return text
+    return _literal(f"{v.due_words:<11}" if compact else f"{v.due_words:<11} {v.due_time}", style)
 
 
 def _customer_cell(v: RowView) -> Text:
-    text = _literal("")
     if v.complaint:
-        text.append("! ", style="bold magenta")
-    text.append(v.customer)
-    return text
+        return _literal(_COMPLAINT + v.customer, spans=[Span(0, len(_COMPLAINT), _COMPLAINT_STYLE)])
+    return _literal(v.customer)
 
 
 # Per column: the values a cell depends on, and how to draw it. A cell is redrawn only when its values change.
 _CELLS: dict[str, tuple[Callable[[RowView, bool], object], Callable[[RowView, bool], Text]]] = {
-    "id": (lambda v, c: v.pid, lambda v, c: _literal(v.key)),
+    "id": (lambda v, c: v.key, lambda v, c: _literal(v.key)),
     "customer": (lambda v, c: (v.customer, v.complaint), lambda v, c: _customer_cell(v)),
     "what": (lambda v, c: v.what, lambda v, c: _literal(v.what)),
     "owner": (lambda v, c: v.owner, lambda v, c: _literal(v.owner)),
@@ -97,36 +119,34 @@ def column_widths(content: int) -> tuple[dict[str, int], bool]:
     return {**fixed, "customer": customer, "what": rest - customer}, True
 
 
-class PromiseTable(DataTable[Text]):
-    """Open promises, one per row, keyed by promise id."""
+class PromiseTable(FixedWidthTable[Text]):
+    """Open promises, one per row, keyed by promise id. Its columns are sized from its width, never measured."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, id=id)
         self._views: dict[str, RowView] = {}
+        self._order: list[str] = []  # the keys in the order last shown
         self.compact = False
 
     def on_mount(self) -> None:
+        # The board's table spans the screen: size it for that now, so that the first frame is drawn once, at the
+        # right widths and in the right mode (a resize corrects it if the layout says otherwise).
+        widths, self.compact = self._fit(self.app.size.width)
         for key in COLUMNS:
-            self.add_column(HEADERS[key], key=key, width=10)
+            self.add_column(HEADERS[key], key=key, width=widths[key])
+
+    def _fit(self, width: int) -> tuple[dict[str, int], bool]:
+        padding = 2 * self.cell_padding * len(COLUMNS)
+        return column_widths(width - padding - self.styles.scrollbar_size_vertical)
 
     def on_resize(self) -> None:
-        padding = 2 * self.cell_padding * len(COLUMNS)
-        widths, compact = column_widths(self.size.width - padding - self.styles.scrollbar_size_vertical)
-        self._set_widths(widths)
+        widths, compact = self._fit(self.size.width)
+        self.set_widths(widths)
         if compact != self.compact:
             self.compact = compact
             for key, view in self._views.items():
                 for column in ("due", "risk"):
                     self.update_cell(key, column, _CELLS[column][1](view, compact))
-
-    def _set_widths(self, widths: dict[str, int]) -> None:
-        for key, width in widths.items():
-            column = self.columns[key]  # type: ignore[index]
-            column.width, column.auto_width = width, False
-        # DataTable has no public "resize column": mark its layout stale so it re-measures.
-        self._require_update_dimensions = True
-        self._clear_caches()
-        self.refresh(layout=True)
 
     # ------------------------------------------------------------------ diffing
     @property
@@ -141,6 +161,12 @@ class PromiseTable(DataTable[Text]):
     def show(self, views: Iterable[RowView]) -> None:
         """Make the table show exactly ``views``, in that order, touching only what changed."""
         wanted = {v.key: v for v in views}
+        if not self._views:  # the first fill (or after an empty list): rows in order, nothing to compare or keep
+            for key, view in wanted.items():
+                self._views[key] = view
+                self.add_row(*self._cells(view), key=key)
+            self._order = list(wanted)
+            return
         keep_pid, scroll_y = self.cursor_pid, self.scroll_y
         for key in [k for k in self._views if k not in wanted]:
             self.remove_row(key)
@@ -148,18 +174,25 @@ class PromiseTable(DataTable[Text]):
         for key, view in wanted.items():
             self._put(key, view)
         order = list(wanted)
-        if [row.key.value for row in self.ordered_rows] != order:
+        if order != self._order and [row.key.value for row in self.ordered_rows] != order:
             position = {key: index for index, key in enumerate(order)}
             self.sort("id", key=lambda cell: position[cell.plain])
+        self._order = order
         if keep_pid is not None and str(keep_pid) in wanted:
             self.move_cursor(row=self.get_row_index(str(keep_pid)), scroll=False)
         self.scroll_y = scroll_y
 
+    def _cells(self, view: RowView) -> list[Text]:
+        compact = self.compact
+        return [_CELLS[column][1](view, compact) for column in COLUMNS]
+
     def _put(self, key: str, view: RowView) -> None:
         old = self._views.get(key)
+        if old == view:  # most rows on most ticks
+            return
         self._views[key] = view
         if old is None:
-            self.add_row(*(_CELLS[c][1](view, self.compact) for c in COLUMNS), key=key)
+            self.add_row(*self._cells(view), key=key)
             return
         for column in COLUMNS:
             depends, draw = _CELLS[column]
