@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -15,7 +14,7 @@ from textual.widgets import Input, Static
 
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.service import NAME_LIMIT, Desk, Row, clean_text
-from promisetrack.tui.screens.forms import FormScreen, Job, Saved, field_label
+from promisetrack.tui.screens.forms import FormScreen, Job, Saved, field
 from promisetrack.tui.screens.kudos import staff_names
 
 LISTED = 6  # promises named in the form; more are counted
@@ -74,10 +73,8 @@ class BulkReassignForm(BulkForm):
 
     def fields(self) -> Iterator[Widget]:
         yield self.listing()
-        with Horizontal(classes="field"):
-            yield field_label("New owner")
-            yield Input(placeholder=", ".join(self.names) or "a colleague's name",
-                        suggester=SuggestFromList(self.names, case_sensitive=False), id="owner", compact=True)
+        yield field("New owner", Input(placeholder=", ".join(self.names) or "a colleague's name",
+                    suggester=SuggestFromList(self.names, case_sensitive=False), id="owner", compact=True))
 
     def problems(self) -> list[str]:
         owner = self.value("#owner").strip()
@@ -101,10 +98,8 @@ class BulkFlagForm(BulkForm):
 
     def fields(self) -> Iterator[Widget]:
         yield self.listing()
-        with Horizontal(classes="field"):
-            yield field_label("Waiting on")
-            yield Input(placeholder="one note for them all, e.g. the supplier's delivery date", id="note",
-                        compact=True)
+        yield field("Waiting on", Input(placeholder="one note for them all, e.g. the supplier's delivery date",
+                                        id="note", compact=True))
 
     def problems(self) -> list[str]:
         return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]

@@ -45,6 +45,11 @@ def field_label(text: str, *classes: str) -> Label:
     return Label(text, classes=" ".join(("field-label", *classes)), markup=False)
 
 
+def field(label: str, control: Widget) -> Horizontal:
+    """One form row: a label and its input."""
+    return Horizontal(field_label(label), control, classes="field")
+
+
 def put(widget: Static, content: Content | str) -> None:
     """Show ``content`` in a hint line, which takes no room while it is empty."""
     text = content if isinstance(content, Content) else Content(content)
@@ -204,14 +209,10 @@ class ContactForm(FormScreen):
     title_text = "Log a contact with the customer"
 
     def fields(self) -> Iterator[Widget]:
-        with Horizontal(classes="field"):
-            yield field_label("Channel")
-            yield Select([(Text(c), c) for c in CHANNELS], value=CHANNELS[0], allow_blank=False, id="channel",
-                         compact=True)
-        with Horizontal(classes="field"):
-            yield field_label("Note")
-            yield Input(placeholder="what was said, e.g. told her the part arrives Tuesday", id="note",
-                        compact=True)
+        yield field("Channel", Select([(Text(c), c) for c in CHANNELS], value=CHANNELS[0], allow_blank=False,
+                                       id="channel", compact=True))
+        yield field("Note", Input(placeholder="what was said, e.g. told her the part arrives Tuesday", id="note",
+                    compact=True))
 
     def problems(self) -> list[str]:
         return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]
@@ -241,13 +242,10 @@ class RescheduleForm(FormScreen):
             shown = Content.assemble(("originally due ", "dim"), original, ("    now due ", "dim"),
                                      format_due(p.due, now, tz))
         yield Static(shown, id="original-due")
-        with Horizontal(classes="field"):
-            yield field_label("New due")
-            yield Input(placeholder="e.g. fri 5pm, +2bd, tomorrow 10am", id="due", compact=True)
+        yield field("New due", Input(placeholder="e.g. fri 5pm, +2bd, tomorrow 10am", id="due", compact=True))
         yield Static("", id="due-preview", classes="hint")
-        with Horizontal(classes="field"):
-            yield field_label("Note")
-            yield Input(placeholder="what the customer agreed to, e.g. supplier delay", id="note", compact=True)
+        yield field("Note", Input(placeholder="what the customer agreed to, e.g. supplier delay", id="note",
+                                  compact=True))
         yield Static("", id="due-warnings", classes="warnings")
 
     def problems(self) -> list[str]:
@@ -278,13 +276,9 @@ class DoneForm(FormScreen):
     save_label = "Mark done"
 
     def fields(self) -> Iterator[Widget]:
-        with Horizontal(classes="field"):
-            yield field_label("csat 1–5")
-            yield Input(placeholder="the customer's satisfaction, 1 to 5 (optional)", restrict=r"[0-9]*",
-                        max_length=1, id="csat", compact=True)
-        with Horizontal(classes="field"):
-            yield field_label("Note")
-            yield Input(placeholder="optional", id="note", compact=True)
+        yield field("csat 1–5", Input(placeholder="the customer's satisfaction, 1 to 5 (optional)", restrict=r"[0-9]*",
+                    max_length=1, id="csat", compact=True))
+        yield field("Note", Input(placeholder="optional", id="note", compact=True))
 
     def problems(self) -> list[str]:
         found = [self.check(lambda: parse_csat(self.value("#csat"))),
@@ -308,9 +302,8 @@ class CancelForm(FormScreen):
     save_label = "Cancel promise"
 
     def fields(self) -> Iterator[Widget]:
-        with Horizontal(classes="field"):
-            yield field_label("Reason")
-            yield Input(placeholder="required, e.g. customer no longer needs it", id="reason", compact=True)
+        yield field("Reason", Input(placeholder="required, e.g. customer no longer needs it", id="reason",
+                                    compact=True))
 
     def problems(self) -> list[str]:
         return [m for m in [self.check(lambda: clean_text(self.value("#reason"), "reason"))] if m]
@@ -333,10 +326,8 @@ class ReassignForm(FormScreen):
         assert self.row is not None
         staff = [s for s in self.desk.settings.staff if s != self.row.promise.owner]
         yield Static(Content.assemble(("now ", "dim"), self.row.promise.owner), id="current-owner")
-        with Horizontal(classes="field"):
-            yield field_label("New owner")
-            yield Input(placeholder=", ".join(staff) or "a colleague's name",
-                        suggester=SuggestFromList(staff, case_sensitive=False), id="owner", compact=True)
+        yield field("New owner", Input(placeholder=", ".join(staff) or "a colleague's name",
+                    suggester=SuggestFromList(staff, case_sensitive=False), id="owner", compact=True))
 
     def problems(self) -> list[str]:
         assert self.row is not None
@@ -362,9 +353,7 @@ class FlagForm(FormScreen):
     save_label = "Flag"
 
     def fields(self) -> Iterator[Widget]:
-        with Horizontal(classes="field"):
-            yield field_label("Waiting on")
-            yield Input(placeholder="e.g. the supplier's delivery date", id="note", compact=True)
+        yield field("Waiting on", Input(placeholder="e.g. the supplier's delivery date", id="note", compact=True))
 
     def problems(self) -> list[str]:
         return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]

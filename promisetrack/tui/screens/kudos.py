@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from promisetrack.service import NAME_LIMIT, Desk, clean_text
-from promisetrack.tui.screens.forms import FormScreen, Job, Saved, field_label
+from promisetrack.tui.screens.forms import FormScreen, Job, Saved, field
 
 
 def staff_names(desk: Desk, also: Iterable[str] = ()) -> list[str]:
@@ -33,18 +32,12 @@ class KudosForm(FormScreen):
         self.names = staff_names(desk, owners)
 
     def fields(self) -> Iterator[Widget]:
-        with Horizontal(classes="field"):
-            yield field_label("Person")
-            yield Input(self.person, placeholder=", ".join(self.names) or "who is praised",
-                        suggester=SuggestFromList(self.names, case_sensitive=False), id="person", compact=True)
-        with Horizontal(classes="field"):
-            yield field_label("Note")
-            yield Input(placeholder="what they did, e.g. rang back before the due with good news", id="note",
-                        compact=True)
-        with Horizontal(classes="field"):
-            yield field_label("Customer")
-            yield Input(self.customer, placeholder="optional: the customer who praised them", id="customer",
-                        compact=True)
+        yield field("Person", Input(self.person, placeholder=", ".join(self.names) or "who is praised",
+                    suggester=SuggestFromList(self.names, case_sensitive=False), id="person", compact=True))
+        yield field("Note", Input(placeholder="what they did, e.g. rang back before the due with good news", id="note",
+                    compact=True))
+        yield field("Customer", Input(self.customer, placeholder="optional: the customer who praised them",
+                                      id="customer", compact=True))
         yield Static("leave Customer empty when the praise is from a colleague", classes="hint")
 
     def on_mount(self) -> None:

@@ -18,7 +18,16 @@ from textual.widgets.option_list import Option
 
 from promisetrack.model import Customer
 from promisetrack.service import NAME_LIMIT, Desk, clean_text
-from promisetrack.tui.screens.forms import FormScreen, Job, Saved, _due_preview, field_label, put, warnings_content
+from promisetrack.tui.screens.forms import (
+    FormScreen,
+    Job,
+    Saved,
+    _due_preview,
+    field,
+    field_label,
+    put,
+    warnings_content,
+)
 
 SUGGESTIONS = 5
 
@@ -35,23 +44,17 @@ class NewPromiseForm(FormScreen):
 
     def fields(self) -> Iterator[Widget]:
         settings = self.desk.settings
-        with Horizontal(classes="field"):
-            yield field_label("Customer")
-            yield Input(placeholder="name, phone or email — known customers are suggested", id="customer",
-                        compact=True)
+        yield field("Customer", Input(placeholder="name, phone or email — known customers are suggested", id="customer",
+                    compact=True))
         yield OptionList(id="suggestions")
         with Horizontal(classes="field"):
             yield field_label("Phone")
             yield Input(id="phone", compact=True)
             yield field_label("Email", "inner")
             yield Input(id="email", compact=True)
-        with Horizontal(classes="field"):
-            yield field_label("Promise")
-            yield Input(placeholder="what was promised, e.g. call back with the repair quote", id="what",
-                        compact=True)
-        with Horizontal(classes="field"):
-            yield field_label("Due")
-            yield Input(placeholder="e.g. tomorrow 10am, fri 5pm, eod, +2bd, +3h", id="due", compact=True)
+        yield field("Promise", Input(placeholder="what was promised, e.g. call back with the repair quote", id="what",
+                    compact=True))
+        yield field("Due", Input(placeholder="e.g. tomorrow 10am, fri 5pm, eod, +2bd, +3h", id="due", compact=True))
         yield Static("", id="due-preview", classes="hint")
         with Horizontal(classes="field"):
             yield field_label("Owner")
@@ -62,9 +65,7 @@ class NewPromiseForm(FormScreen):
             default = settings.default_category if settings.default_category in categories else categories[0]
             yield Select([(Text(c), c) for c in categories], value=default, allow_blank=False, id="category",
                          compact=True)
-        with Horizontal(classes="field"):
-            yield field_label("")
-            yield Checkbox("The customer came with a complaint", id="complaint", compact=True)
+        yield field("", Checkbox("The customer came with a complaint", id="complaint", compact=True))
         yield Static("", id="due-warnings", classes="warnings")
 
     def on_mount(self) -> None:
