@@ -297,26 +297,41 @@ class DoneForm(FormScreen):
         return save
 
 
-class CancelForm(FormScreen):
-    title_text = "Cancel the promise (it no longer applies)"
-    save_label = "Cancel promise"
+class OneTextForm(FormScreen):
+    """A form of one required line of text: a cancel's reason, what a flag waits on."""
+
+    label = ""
+    placeholder = ""
+    text_id = "note"  # also the word used in "... is required"
 
     def fields(self) -> Iterator[Widget]:
-        yield field("Reason", Input(placeholder="required, e.g. customer no longer needs it", id="reason",
-                                    compact=True))
+        yield field(self.label, Input(placeholder=self.placeholder, id=self.text_id, compact=True))
 
     def problems(self) -> list[str]:
-        return [m for m in [self.check(lambda: clean_text(self.value("#reason"), "reason"))] if m]
+        return [m for m in [self.check(lambda: clean_text(self.value(f"#{self.text_id}"), self.text_id))] if m]
+
+    def act(self, desk: Desk, pid: int, text: str) -> str:
+        """Make the change; return what to tell the user."""
+        raise NotImplementedError
 
     def job(self) -> Job:
         assert self.row is not None
-        pid, reason = self.row.promise.id, self.value("#reason")
+        pid, text = self.row.promise.id, self.value(f"#{self.text_id}")
 
         def save(desk: Desk) -> Saved:
-            desk.cancel(pid, reason)
-            return Saved(pid, f"{pid} cancelled")
+            return Saved(pid, self.act(desk, pid, text))
 
         return save
+
+
+class CancelForm(OneTextForm):
+    title_text = "Cancel the promise (it no longer applies)"
+    save_label = "Cancel promise"
+    label, placeholder, text_id = "Reason", "required, e.g. customer no longer needs it", "reason"
+
+    def act(self, desk: Desk, pid: int, text: str) -> str:
+        desk.cancel(pid, text)
+        return f"{pid} cancelled"
 
 
 class ReassignForm(FormScreen):
@@ -348,25 +363,14 @@ class ReassignForm(FormScreen):
         return save
 
 
-class FlagForm(FormScreen):
+class FlagForm(OneTextForm):
     title_text = "Flag as blocked (waiting on someone)"
     save_label = "Flag"
+    label, placeholder = "Waiting on", "e.g. the supplier's delivery date"
 
-    def fields(self) -> Iterator[Widget]:
-        yield field("Waiting on", Input(placeholder="e.g. the supplier's delivery date", id="note", compact=True))
-
-    def problems(self) -> list[str]:
-        return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]
-
-    def job(self) -> Job:
-        assert self.row is not None
-        pid, note = self.row.promise.id, self.value("#note")
-
-        def save(desk: Desk) -> Saved:
-            desk.flag(pid, note)
-            return Saved(pid, f"{pid} flagged as blocked")
-
-        return save
+    def act(self, desk: Desk, pid: int, text: str) -> str:
+        desk.flag(pid, text)
+        return f"{pid} flagged as blocked"
 
 
 class UnflagForm(FormScreen):
