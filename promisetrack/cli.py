@@ -197,12 +197,12 @@ def _show(args: argparse.Namespace, desk: Any) -> None:
         _print_detail(row, desk)
 
 
-def _confirm(desk: Any, promise: Any, what: str) -> None:
+def _confirm(promise: Any, what: str) -> None:
     print(f"{promise.id} {what}")
 
 
 def _contact(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk, desk.contact(args.id, args.note, args.channel), f"contact logged ({args.channel})")
+    _confirm(desk.contact(args.id, args.note, args.channel), f"contact logged ({args.channel})")
 
 
 def _reschedule(args: argparse.Namespace, desk: Any) -> None:
@@ -212,7 +212,7 @@ def _reschedule(args: argparse.Namespace, desk: Any) -> None:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     now, tz = desk.now(), desk.calendar.tz
-    _confirm(desk, promise, f"now due {format_due(promise.due, now, tz)} "
+    _confirm(promise, f"now due {format_due(promise.due, now, tz)} "
              f"(originally {format_due(promise.original_due, now, tz)})")
 
 
@@ -221,26 +221,26 @@ def _done(args: argparse.Namespace, desk: Any) -> None:
 
     promise = desk.done(args.id, args.csat, args.note)
     outcome = derive_outcome(promise)
-    _confirm(desk, promise, f"done — {outcome.value if outcome else 'closed'}")
+    _confirm(promise, f"done — {outcome.value if outcome else 'closed'}")
 
 
 def _cancel(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk, desk.cancel(args.id, args.reason), "cancelled")
+    _confirm(desk.cancel(args.id, args.reason), "cancelled")
 
 
 def _reassign(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk, desk.reassign(args.id, args.owner), f"now {args.owner}'s")
+    _confirm(desk.reassign(args.id, args.owner), f"now {args.owner}'s")
 
 
 def _flag(args: argparse.Namespace, desk: Any) -> None:
     if args.clear:
-        _confirm(desk, desk.unflag(args.id), "no longer blocked")
+        _confirm(desk.unflag(args.id), "no longer blocked")
     else:
-        _confirm(desk, desk.flag(args.id, args.note), "flagged as blocked")
+        _confirm(desk.flag(args.id, args.note), "flagged as blocked")
 
 
 def _note(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk, desk.note(args.id, args.text), "note added")
+    _confirm(desk.note(args.id, args.text), "note added")
 
 
 def _undo(args: argparse.Namespace, desk: Any) -> None:

@@ -722,7 +722,3 @@ def open_desk(
                 raise PromiseError(f"--now: {now!r} falls in the year {start.year}; pick a moment from 1900 to 9000")
             clock = OffsetClock(start, clock)
     return Desk(store, settings, clock, resolve_user(user))
-
-
-def rows_of(promises: Iterable[Promise], desk: Desk) -> list[Row]:
-    return [Row(p, desk.assess(p)) for p in promises]
