@@ -4,8 +4,8 @@
   empty (goal ≤ 1.2);
 - the same against Taskwarrior's ``task add`` / ``task list`` on equal data (goal ≤ 2 for add, ≤ 0.5 for list),
   when ``task`` is installed;
-- the board: process start to first frame with 2,000 open + 5 years ÷ a bare Textual app (goal ≤ 1.5), its peak
-  memory, and the core of its minute tick (``Desk.reassess``; goal ≤ 5 ms).
+- the board: process start to first frame (its top row drawn, in a pseudo-terminal) with 2,000 open + 5 years ÷ a
+  bare Textual app (goal ≤ 1.5), its peak memory, and the core of its minute tick (``Desk.reassess``; goal ≤ 5 ms).
 
 Data is generated once by ``benchmarks.generate`` (through the real store) into ``./bench-data`` (or ``--cache``)
 and reused while the generator and the settings it depends on are unchanged; every timed command runs on a
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchmarks import generate, taskwarrior
+from benchmarks import board_probe, generate, taskwarrior
 
 ROOT = Path(__file__).resolve().parent.parent
 # rc.verbose=new-id: print the new id, as `promisetrack add` does. Taskwarrior's default adds a footnote on the
@@ -124,20 +124,11 @@ def taskwarrior_data(cache: Path, data: Path) -> Path:
     return home
 
 
-def board_start(probe_args: Sequence[str], env: dict[str, str]) -> tuple[float | None, int | None, str]:
-    """Seconds from process start to the probe's first frame, its peak RSS (KiB), and a note."""
-    cmd = [sys.executable, "-m", "benchmarks.board_probe", *probe_args]
-    started = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    assert child.stdout is not None
-    first = child.stdout.readline()
-    elapsed = time.perf_counter() - started
-    rest, err = child.communicate(timeout=120)
-    rss = next((int(line.split()[1]) for line in rest.splitlines() if line.startswith("maxrss")), None)
-    if first.strip() != "frame":
-        note = first.strip().removeprefix("not-ready ") or (err.strip().splitlines() or ["no output"])[-1]
-        return None, rss, note
-    return elapsed, rss, ""
+def top_row(data: Path) -> str:
+    """The customer of the board's top row (what the board's first frame must show)."""
+    from promisetrack.service import open_desk
+
+    return open_desk(data, now=NOW, user="Ana").board()[0].promise.customer.name
 
 
 def board_tick(data: Path, minutes: int = 480) -> tuple[float, float, float, float]:
@@ -222,22 +213,28 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(("Taskwarrior comparison", "skipped", "", "task not installed"))
 
         work = scratch_copy(data[5], scratch / "board5")
-        bare = [board_start(["--bare"], env) for _ in range(args.board_runs)]
-        board = [board_start(["--data", str(work), "--now", NOW], env) for _ in range(args.board_runs)]
-        bare_time = statistics.median(t for t, _, _ in bare if t is not None)
-        bare_rss = max(r for _, r, _ in bare if r is not None)
-        rows.append(("bare Textual app: start to first frame", ms(bare_time), "", ""))
-        if all(t is not None for t, _, _ in board):
+        marker = top_row(work)
+        bare_command = [sys.executable, "-m", "benchmarks.board_probe", "--bare"]
+        board_command = [*pt, "--data", str(work), "--now", NOW, "--user", "Ana"]
+        bare, board = [], []
+        for _ in range(args.board_runs):  # interleaved, so that a busy moment of the machine hits both alike
+            bare.append(board_probe.first_frame(bare_command, board_probe.BARE_LABEL, env))
+            board.append(board_probe.first_frame(board_command, marker, env))
+        if all(t is not None for t, _, _ in bare + board):
+            bare_time = statistics.median(t for t, _, _ in bare if t is not None)
             board_time = statistics.median(t for t, _, _ in board if t is not None)
-            rss = max(r for _, r, _ in board if r is not None)
             ratio = board_time / bare_time
-            rows.append(("board, 5 years: start to first frame", ms(board_time), "", ""))
+            rows.append(("bare Textual app: start to first frame", ms(bare_time), "", ""))
+            rows.append(("board, 5 years: start to first frame (top row drawn)", ms(board_time), "", ""))
             rows.append(("board start ÷ bare Textual app", f"{ratio:.2f}", "≤ 1.5", _verdict(ratio <= 1.5)))
-            rows.append(("board, 5 years: peak memory (VmHWM)", f"{rss / 1024:.0f} MB",
-                         f"bare app {bare_rss / 1024:.0f} MB", ""))
+            rss = [r for _, r, _ in board if r is not None]
+            bare_rss = [r for _, r, _ in bare if r is not None]
+            if rss and bare_rss:
+                rows.append(("board, 5 years: peak memory (VmHWM)", f"{max(rss) / 1024:.0f} MB",
+                             f"bare app {max(bare_rss) / 1024:.0f} MB", ""))
         else:
-            note = next(n for t, _, n in board if t is None)
-            rows.append(("board, 5 years: start to first frame", "board not ready", "", note[:80]))
+            note = next(n for t, _, n in bare + board if t is None)
+            rows.append(("board, 5 years: start to first frame", "not measured", "", note[:120]))
         median, p95, worst, changed = board_tick(scratch_copy(data[5], scratch / "tick5"))
         rows.append(("board minute tick, core (Desk.reassess), 2,000 open: median / p95 / worst of a day",
                      f"{median:.1f} / {p95:.1f} / {worst:.1f} ms", "≤ 5 ms",

@@ -1,87 +1,98 @@
-"""Child process of the board benchmark: start the board (or a bare Textual app) headless, say when the first frame
-is up, then report the peak memory (VmHWM).
+"""Board start to first frame, as a user sees it: the program runs in a pseudo-terminal (160×50, as a terminal
+window would run it), and the time is from its spawn to the first output that draws the board's top row (or the
+bare app's label). Then, once its output has been quiet for a moment (the rest of the rows added, the start over),
+its peak memory (VmHWM) is read and it is stopped.
 
-    python -m benchmarks.board_probe --data DIR --now WHEN     the promisetrack board on DIR
-    python -m benchmarks.board_probe --bare                     a Textual app with one label, for comparison
+    python -m benchmarks.board_probe --bare      a bare Textual app (one label), the comparison
 
-The board is started as ``promisetrack`` starts it: ``board_app`` (the first read of the data file, then the app),
-headless instead of ``app.run()``. Prints ``frame`` as soon as the screen has been composed and refreshed with the
-board's rows (the parent times the process from its start to that line), then ``maxrss <KiB>`` (the peak resident
-memory) and exits; prints ``not-ready <reason>`` if the board cannot be imported or started.
+POSIX only (a pseudo-terminal); elsewhere ``first_frame`` says it cannot measure.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
+import os
 import sys
 import time
+from collections.abc import Sequence
 
-SIZE = (160, 50)
-ROWS_WAIT = 30.0  # seconds to wait for the board's first rows before giving up
-
-
-async def _bare() -> None:
-    from textual.app import App, ComposeResult
-    from textual.widgets import Label
-
-    class Bare(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Label("hello")
-
-    app = Bare()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        print("frame", flush=True)
+COLUMNS, LINES = 160, 50
+BARE_LABEL = "hello from a bare Textual app"
+WAIT = 60.0  # seconds to wait for the first frame before giving up
+QUIET = 0.3  # seconds without output that end the start
 
 
-async def _board(data: str, now: str) -> None:
-    from pathlib import Path
-
+def first_frame(command: Sequence[str], marker: str, env: dict[str, str]) -> tuple[float | None, int | None, str]:
+    """Seconds from spawning ``command`` in a pseudo-terminal to the first output holding ``marker``, the process's
+    peak resident memory in KiB, and a note (why there is no time)."""
     try:
-        from promisetrack.service import open_desk
-        from promisetrack.tui.app import board_app
-    except Exception as exc:  # the board is being written: say so rather than fail the whole benchmark
-        print(f"not-ready {type(exc).__name__}: {exc}", flush=True)
-        return
-    desk = open_desk(Path(data), now=now, user="Ana")
-    app = board_app(desk)  # what run_board does before app.run()
-    async with app.run_test(size=SIZE) as pilot:
-        deadline = time.monotonic() + ROWS_WAIT
-        while not getattr(app, "rows", True) and time.monotonic() < deadline:
-            await pilot.pause(0.005)
-        await pilot.pause()
-        if not getattr(app, "rows", True):
-            print("not-ready the board showed no rows", flush=True)
-            return
-        print("frame", flush=True)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.board_probe")
-    parser.add_argument("--data")
-    parser.add_argument("--now")
-    parser.add_argument("--bare", action="store_true")
-    args = parser.parse_args()
-    asyncio.run(_bare() if args.bare else _board(args.data, args.now))
-    print(f"maxrss {peak_rss_kib()}", flush=True)
-    return 0
-
-
-def peak_rss_kib() -> int:
-    """This process's peak resident memory in KiB: VmHWM on Linux. (ru_maxrss would do elsewhere, but on Linux it
-    keeps the high-water mark of the parent's image this process was forked from.)"""
+        import fcntl
+        import pty
+        import select
+        import struct
+        import subprocess
+        import termios
+    except ImportError:
+        return None, None, "needs a POSIX pseudo-terminal"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    terminal_env = {**env, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=terminal_env,
+                             start_new_session=True)
+    os.close(slave)
+    wanted, seen, elapsed = marker.encode(), b"", None
+    last_output = started
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        while (now := time.perf_counter()) - started < WAIT:
+            if elapsed is not None and now - last_output > QUIET:
+                break
+            ready, _, _ = select.select([master], [], [], 0.02)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:  # the program ended
+                break
+            last_output = time.perf_counter()
+            if elapsed is None:
+                seen = seen[-len(wanted):] + chunk  # the marker may straddle two reads
+                if wanted in seen:
+                    elapsed = last_output - started
+        rss = peak_rss_kib(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+        os.close(master)
+    if elapsed is None:
+        tail = seen[-200:].decode(errors="replace")
+        return None, rss, f"no frame with {marker!r} within {WAIT:.0f} s; last output: {tail!r}"
+    return elapsed, rss, ""
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """A live process's peak resident memory in KiB (VmHWM, Linux); None where /proc does not tell."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1])
     except OSError:
         pass
-    import resource
+    return None
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def run_bare() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Label
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Label(BARE_LABEL)
+
+    Bare().run()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] != ["--bare"]:
+        sys.exit("usage: python -m benchmarks.board_probe --bare")
+    run_bare()

@@ -9,6 +9,7 @@ Elapsed-time arithmetic is done on UTC datetimes (aware ``+`` on one zone is wal
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -26,8 +27,12 @@ MAX_AHEAD = timedelta(days=5 * 365)
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FALLBACK_CLOSE = time(17)
-_ZERO = timedelta(0)
 _Interval = tuple[datetime, datetime]  # open, close of one day, in UTC
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_MICROSECOND = timedelta(microseconds=1)
+_MICROS_PER_DAY = 86_400_000_000
+_INDEX_MARGIN_DAYS = 60  # days indexed either side of what was asked, at first; more as the span asked grows
 
 
 # ---------------------------------------------------------------- wall-clock helpers
@@ -80,8 +85,7 @@ class BusinessCalendar:
         self.holidays = frozenset(holidays)
         self._usual_close = _most_common_close(self.hours)
         self._interval = lru_cache(maxsize=4096)(self._compute_interval)
-        self._length = lru_cache(maxsize=4096)(self._compute_length)
-        self._week = lru_cache(maxsize=1024)(self._compute_week)
+        self._open_time: _OpenTimeIndex | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BusinessCalendar:
@@ -129,25 +133,40 @@ class BusinessCalendar:
         return interval is not None and interval[0] <= moment < interval[1]
 
     # -- business time
+    #
+    # Business time is measured on an axis of open time: ``open_time(moment)`` is the open time (in microseconds, an
+    # int so that sums are exact) from the calendar's origin to ``moment``. It stands still while the desk is closed,
+    # so the business time between two moments is the difference of theirs, and ``moment_at`` turns a position back
+    # into a moment. Positions are comparable for the life of the calendar.
+
+    def open_time(self, moment: datetime) -> int:
+        """``moment``'s position on the open-time axis (a naive moment is read as the desk's wall time)."""
+        m = _micros(moment, self.tz)
+        return self._index_around(m).position(m)
+
+    def moment_at(self, position: int, *, forward: bool = True) -> datetime:
+        """The moment at ``position`` on the open-time axis. Where a closed spell sits at that position, the end of
+        the day that reaches it (``forward``, counting onwards) or the opening of the day that starts there."""
+        self._require_hours()
+        index = self._open_time or self._index_around(0)
+        while not (index.starts and index.starts[0] <= position <= index.ends[-1]):
+            span = index.last - index.first  # beyond the days indexed: index as many more on that side
+            ahead = not index.starts or position > index.ends[-1]
+            grown = self._index(index.first, index.last + span) if ahead else self._index(index.first - span,
+                                                                                            index.last)
+            if (grown.first, grown.last) == (index.first, index.last):
+                raise OverflowError("business time runs off the calendar")
+            index = grown
+        return (_EPOCH + timedelta(microseconds=index.at(position, forward=forward))).astimezone(self.tz)
 
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Open time between ``start`` and ``end`` in seconds; 0 when ``end <= start``."""
-        s, e = self._utc(start), self._utc(end)
+        s, e = _micros(start, self.tz), _micros(end, self.tz)
         if e <= s:
             return 0.0
-        first, last = self._ordinal(s), self._ordinal(e)
-        if first == last:
-            return self._overlap(first, s, e).total_seconds()
-        total = self._overlap(first, s, e) + self._overlap(last, s, e)
-        o = first + 1
-        while o < last:
-            if _is_monday(o) and o + 7 <= last:
-                total += self._week(o)
-                o += 7
-            else:
-                total += self._length(o)
-                o += 1
-        return total.total_seconds()
+        self._index_around(s)
+        index = self._index_around(e)  # it may have grown to reach ``e``: it still holds ``s``
+        return (index.position(e) - index.position(s)) / 1e6
 
     def add_business_seconds(self, moment: datetime, seconds: float) -> datetime:
         """``moment`` moved by ``seconds`` of open time (backwards when negative).
@@ -155,12 +174,14 @@ class BusinessCalendar:
         From outside open hours the count starts at the next opening (the previous closing when negative);
         zero seconds leaves ``moment`` where it is.
         """
-        if seconds == 0:
+        amount = micros(abs(seconds))
+        if amount == 0:
             return _aware(moment, self.tz)
         self._require_hours()
-        amount = timedelta(seconds=abs(seconds))
-        walk = self._forward if seconds > 0 else self._backward
-        return walk(self._utc(moment), amount).astimezone(self.tz)
+        start = self.open_time(moment)
+        if seconds > 0:
+            return self.moment_at(start + amount)
+        return self.moment_at(start - amount, forward=False)
 
     def add_business_hours(self, moment: datetime, hours: float) -> datetime:
         return self.add_business_seconds(moment, hours * 3600)
@@ -238,18 +259,33 @@ class BusinessCalendar:
         closing = wall(d, end, self.tz).astimezone(UTC)
         return (opening, closing) if closing > opening else None
 
-    def _compute_length(self, o: int) -> timedelta:
-        interval = self._interval(o)
-        return _ZERO if interval is None else interval[1] - interval[0]
+    def _index_around(self, moment: int) -> _OpenTimeIndex:
+        """The open-time index, grown if need be to hold the days around ``moment`` (microseconds)."""
+        # A local day is within a day of the UTC one (offsets stay under ±24 h): index one more each side.
+        first = moment // _MICROS_PER_DAY + _EPOCH_ORDINAL - 1
+        last = first + 3
+        index = self._open_time
+        if index is None:
+            return self._index(first - _INDEX_MARGIN_DAYS, last + _INDEX_MARGIN_DAYS)
+        if index.first <= first and last <= index.last:
+            return index
+        margin = max(_INDEX_MARGIN_DAYS, index.last - index.first)  # grow by the index's span: few rebuilds
+        return self._index(min(first - margin, index.first) if first < index.first else index.first,
+                           max(last + margin, index.last) if last > index.last else index.last)
 
-    def _compute_week(self, monday: int) -> timedelta:
-        return sum((self._length(o) for o in range(monday, monday + 7)), _ZERO)
-
-    def _overlap(self, o: int, s: datetime, e: datetime) -> timedelta:
-        interval = self._interval(o)
-        if interval is None:
-            return _ZERO
-        return max(_ZERO, min(e, interval[1]) - max(s, interval[0]))
+    def _index(self, first: int, last: int) -> _OpenTimeIndex:
+        """Index the days ``first`` .. ``last``, with positions agreeing with those of the index it replaces."""
+        first, last = max(first, 1), min(last, date.max.toordinal() + 1)
+        intervals = [interval for o in range(first, last) if (interval := self._compute_interval(o)) is not None]
+        micros_ = [((opening - _EPOCH) // _MICROSECOND, (closing - _EPOCH) // _MICROSECOND)
+                   for opening, closing in intervals]
+        index = _OpenTimeIndex(first, last, micros_)
+        old = self._open_time
+        if old is not None:  # a moment inside the old days keeps its position
+            middle = ((old.first + old.last) // 2 - _EPOCH_ORDINAL) * _MICROS_PER_DAY
+            index.shift(old.position(middle) - index.position(middle))
+        self._open_time = index
+        return index
 
     def _last_open_day_of_week(self, monday: date) -> date | None:
         for offset in range(6, -1, -1):
@@ -258,45 +294,52 @@ class BusinessCalendar:
                 return d
         return None
 
-    def _forward(self, cur: datetime, remaining: timedelta) -> datetime:
-        """The instant ``remaining`` (> 0) open time after ``cur`` (UTC)."""
-        o = self._ordinal(cur)
-        today = self._overlap(o, cur, datetime.max.replace(tzinfo=UTC))
-        if remaining <= today:
-            return max(cur, self._interval(o)[0]) + remaining
-        remaining -= today
-        o += 1
-        while True:
-            if _is_monday(o) and remaining > self._week(o):
-                remaining -= self._week(o)
-                o += 7
-            elif remaining <= self._length(o):
-                return self._interval(o)[0] + remaining
-            else:
-                remaining -= self._length(o)
-                o += 1
+class _OpenTimeIndex:
+    """The open intervals of the local days ``first`` .. ``last`` (ordinals, ``last`` excluded) in microseconds since
+    the epoch, with their positions on the open-time axis: a position is then one binary search away, and so is the
+    moment at a position — not a walk over days. Not changed once in use: a calendar that needs more days builds a
+    bigger index and swaps it in."""
 
-    def _backward(self, cur: datetime, remaining: timedelta) -> datetime:
-        """The instant ``remaining`` (> 0) open time before ``cur`` (UTC)."""
-        o = self._ordinal(cur)
-        today = self._overlap(o, datetime.min.replace(tzinfo=UTC), cur)
-        if remaining <= today:
-            return min(cur, self._interval(o)[1]) - remaining
-        remaining -= today
-        o -= 1
-        while True:
-            if _is_monday(o - 6) and remaining > self._week(o - 6):
-                remaining -= self._week(o - 6)
-                o -= 7
-            elif remaining <= self._length(o):
-                return self._interval(o)[1] - remaining
-            else:
-                remaining -= self._length(o)
-                o -= 1
+    __slots__ = ("closes", "ends", "first", "last", "opens", "starts")
+
+    def __init__(self, first: int, last: int, intervals: list[tuple[int, int]]) -> None:
+        self.first, self.last = first, last
+        self.opens = [opening for opening, _ in intervals]
+        self.closes = [closing for _, closing in intervals]
+        self.starts: list[int] = []  # the position of each opening
+        self.ends: list[int] = []  # and of each closing
+        total = 0
+        for opening, closing in intervals:
+            self.starts.append(total)
+            total += closing - opening
+            self.ends.append(total)
+
+    def shift(self, offset: int) -> None:
+        self.starts = [start + offset for start in self.starts]
+        self.ends = [end + offset for end in self.ends]
+
+    def position(self, moment: int) -> int:
+        i = bisect_right(self.opens, moment) - 1
+        if i < 0:
+            return self.starts[0] if self.starts else 0
+        opening = self.opens[i]
+        return self.starts[i] + min(moment - opening, self.closes[i] - opening)
+
+    def at(self, position: int, *, forward: bool) -> int:
+        i = bisect_left(self.ends, position) if forward else bisect_right(self.starts, position) - 1
+        return self.opens[i] + position - self.starts[i]
 
 
-def _is_monday(ordinal: int) -> bool:
-    return ordinal % 7 == 1  # date.fromordinal(1), 1 Jan 1 AD, was a Monday
+def micros(seconds: float) -> int:
+    """``seconds`` in whole microseconds, rounded as a ``timedelta`` rounds them."""
+    return timedelta(seconds=seconds) // _MICROSECOND
+
+
+def _micros(moment: datetime, tz: tzinfo) -> int:
+    """Microseconds since the epoch of ``moment`` (a naive one read as the desk's wall time)."""
+    if moment.tzinfo is None:
+        moment = wall(moment.date(), moment.time(), tz)
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 def _most_common_close(hours: dict[int, tuple[time, time]]) -> time:

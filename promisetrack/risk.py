@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from promisetrack.clock import shift
-from promisetrack.dates import BusinessCalendar, describe_due
+from promisetrack.dates import BusinessCalendar, describe_due, micros
 from promisetrack.leadtimes import lead_times_by_category, percentile
 from promisetrack.model import Customer, Promise, Risk
 
@@ -45,7 +45,8 @@ class RiskContext:
 
     def load_of(self, owner: str, due: datetime, pid: int) -> int:
         """Open promises of ``owner`` due that day, counting promise ``pid`` once."""
-        return len(self.load.get((owner, self.due_day(due)), set()) | {pid})
+        ids = self.load.get((owner, self.due_day(due)))
+        return len(ids) + (pid not in ids) if ids else 1
 
 
 def build_context(
@@ -110,13 +111,12 @@ def _earliest(*moments: datetime | None) -> datetime | None:
     return min(present) if present else None
 
 
-def _fires_at(cal: BusinessCalendar, flag: datetime) -> datetime:
-    """When a rule whose flag moment is ``flag`` starts to hold. The rules are strict ("less than 2 business hours
-    left"): they hold from just after the flag in open time. So a flag in open hours is its own moment, and a flag
-    at closing time (or in the night) fires at the next opening, since no business time passes in between."""
-    if cal.is_open_at(flag):
-        return flag
-    return cal.add_business_seconds(flag, _JUST_AFTER.total_seconds()) - _JUST_AFTER
+def _fires_at(cal: BusinessCalendar, flag: int) -> datetime:
+    """When a rule whose flag is at position ``flag`` on the open-time axis starts to hold. The rules are strict
+    ("less than 2 business hours left"): they hold from just after the flag in open time. So a flag in open hours
+    is its own moment, and one at closing time (or in the night) fires at the next opening, since no business time
+    passes in between."""
+    return cal.moment_at(flag + 1) - _JUST_AFTER
 
 
 def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
@@ -134,37 +134,40 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
         return Assessment(Risk.OVERDUE, (late if late.startswith("overdue") else "overdue just now", *reasons),
                           _overdue_turns(p.due, now))
 
-    remaining = cal.business_seconds(now, p.due)
-    window = cal.business_seconds(p.due_set_at(), p.due)
+    # Positions on the calendar's open-time axis (microseconds): business time is a difference of two.
+    at_now, at_due, at_set = cal.open_time(now), cal.open_time(p.due), cal.open_time(p.due_set_at())
+    remaining = (at_due - at_now) / 1e6
+    window = max(at_due - at_set, 0) / 1e6
     threshold = max(s.min_hours * HOUR, s.window_fraction * window)
-    # The flag moments of the rules that do not hold yet (that of a rule that holds has passed): recheck_at is the
-    # first of them. Working one out costs a walk over the calendar, so only those that can still matter are.
-    flags: list[datetime] = []
+    # The flags (positions) of the rules that do not hold yet (that of a rule that holds has passed): recheck_at is
+    # the first moment one of them fires.
+    flags: list[int] = []
     turns: list[float] = []  # business seconds until the text of a reason that holds changes ("only 1.4 ...")
     if remaining < threshold:
         reasons.append(f"only {hours_text(remaining)} left")
         turns.append(_text_turns(remaining, shrinking=True))
     else:
-        flags.append(cal.add_business_seconds(p.due, -threshold))
+        flags.append(at_due - micros(threshold))
     p80 = ctx.lead_p80.get(p.category)
     if p80 is not None and p80 > threshold:  # a p80 within the threshold never speaks: the time rule does first
         if remaining >= p80:
-            flags.append(cal.add_business_seconds(p.due, -p80))
+            flags.append(at_due - micros(p80))
         elif remaining >= threshold:
             reasons.append(f"{p.category} usually takes {hours_text(p80)} (p80); {hours_text(remaining)} left")
             turns.append(_text_turns(remaining, shrinking=True))
-    since = p.last_contact() or p.created_at
+    at_since = cal.open_time(p.last_contact() or p.created_at)
     interval = s.update_interval_hours * HOUR
-    quiet = cal.business_seconds(since, now)
+    quiet = max(at_now - at_since, 0) / 1e6
     if quiet > interval:
         reasons.append(f"no contact for {hours_text(quiet)}")
         turns.append(_text_turns(quiet, shrinking=False))
     else:
-        flags.append(cal.add_business_seconds(since, interval))
+        flags.append(at_since + micros(interval))
     # A moment equal to ``now`` is still to come (the rule holds only after it): re-check then, i.e. next tick.
-    moments = [m for flag in flags if (m := _fires_at(cal, flag)) >= now]
+    # _fires_at never runs backwards along the axis: the first flag, in order, that fires from now on is the earliest.
+    moments = [next((m for flag in sorted(flags) if (m := _fires_at(cal, flag)) >= now), p.due)]
     if turns:
-        moments.append(cal.add_business_seconds(now, min(turns)))
+        moments.append(cal.moment_at(at_now + micros(min(turns))))
     recheck = _earliest(*moments, p.due)
     level = Risk.AT_RISK if reasons else Risk.OK
     return Assessment(level, tuple(reasons), recheck)

@@ -17,6 +17,7 @@ from promisetrack.errors import DataError
 from promisetrack.service import Desk, open_desk
 from promisetrack.tui.app import PromiseTrackApp, board_app, run_board
 from promisetrack.tui.screens.new_promise import NewPromiseForm
+from promisetrack.tui.widgets.promise_table import PromiseTable
 from promisetrack.tui.widgets.summary_bar import SummaryBar
 from tests.conftest import at
 from tests.tui.conftest import SIZE, board_ids, cell, settle, toasts
@@ -312,3 +313,50 @@ async def test_refresh_keeps_the_cursor_and_the_scroll_position(desk: Desk, cloc
         assert board_ids(app)[0] == 1041 and 1002 not in board_ids(app)
         assert app.board.cursor_pid == 1031
         assert table.scroll_y == scroll_y
+
+
+async def test_a_long_board_draws_a_screenful_first_then_adds_every_row_in_order(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(60):
+        desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 10} {9 + n % 8}:00")
+    expected = [row.promise.id for row in desk.board()]
+    rows_at_first_frame: list[int] = []
+    fill_rest = PromiseTable._fill_rest
+
+    def counting(table: PromiseTable, wanted: dict) -> None:
+        rows_at_first_frame.append(table.row_count)
+        fill_rest(table, wanted)
+
+    monkeypatch.setattr(PromiseTable, "_fill_rest", counting)
+    app = PromiseTrackApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert rows_at_first_frame == [SIZE[1]]  # no more rows than the terminal has lines, before the first frame
+        assert board_ids(app) == expected  # then all 60, in board order
+        assert "60 open" in str(app.board.query_one(SummaryBar).render())
+
+
+async def test_a_refresh_before_the_rest_of_a_long_board_is_added_shows_every_row_once(
+    desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(50):
+        desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 10} {9 + n % 8}:00")
+    app = PromiseTrackApp(desk)
+    fill_rest = PromiseTable._fill_rest
+
+    def refresh_first(table: PromiseTable, wanted: dict) -> None:
+        other = open_desk(desk.store.data_dir, user="ben", clock=clock)
+        other.add("Urgent Person", "Ring now", "+30m")
+        other.done(1003)
+        # another desk saved before the rest was added: the board shows what it read, and the rest is dropped
+        app._apply(other.board(), clock.now(), other.version())
+        assert table.row_count == 50
+        fill_rest(table, wanted)
+
+    monkeypatch.setattr(PromiseTable, "_fill_rest", refresh_first)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = board_ids(app)
+        assert ids == [row.promise.id for row in desk.board()]
+        assert len(ids) == len(set(ids)) == 50 and ids[0] == 1051 and 1003 not in ids

@@ -126,6 +126,7 @@ class PromiseTable(FixedWidthTable[Text]):
         super().__init__(cursor_type="row", zebra_stripes=True, id=id)
         self._views: dict[str, RowView] = {}
         self._order: list[str] = []  # the keys in the order last shown
+        self._rest: dict[str, RowView] | None = None  # the rows a first fill has still to add (see _fill)
         self.compact = False
 
     def on_mount(self) -> None:
@@ -161,11 +162,9 @@ class PromiseTable(FixedWidthTable[Text]):
     def show(self, views: Iterable[RowView]) -> None:
         """Make the table show exactly ``views``, in that order, touching only what changed."""
         wanted = {v.key: v for v in views}
+        self._rest = None
         if not self._views:  # the first fill (or after an empty list): rows in order, nothing to compare or keep
-            for key, view in wanted.items():
-                self._views[key] = view
-                self.add_row(*self._cells(view), key=key)
-            self._order = list(wanted)
+            self._fill(wanted, self.app.size.height)
             return
         keep_pid, scroll_y = self.cursor_pid, self.scroll_y
         for key in [k for k in self._views if k not in wanted]:
@@ -181,6 +180,25 @@ class PromiseTable(FixedWidthTable[Text]):
         if keep_pid is not None and str(keep_pid) in wanted:
             self.move_cursor(row=self.get_row_index(str(keep_pid)), scroll=False)
         self.scroll_y = scroll_y
+
+    def _fill(self, wanted: dict[str, RowView], first: int | None = None) -> None:
+        """Add the rows of ``wanted`` missing from the table, in order, at its end. With ``first``, only that many now
+        (a screenful): the rest are added once that frame is up, so the first frame waits for the rows it shows and
+        not for 2,000 more. A ``show`` in between supersedes the rest (it adds what is missing itself)."""
+        keys = [key for key in wanted if key not in self._views]
+        if first is not None and len(keys) > first:
+            self._rest = wanted
+            self.call_after_refresh(self._fill_rest, wanted)
+            keys = keys[:first]
+        for key in keys:
+            view = self._views[key] = wanted[key]
+            self.add_row(*self._cells(view), key=key)
+        self._order = list(self._views)
+
+    def _fill_rest(self, wanted: dict[str, RowView]) -> None:
+        if self._rest is wanted:
+            self._rest = None
+            self._fill(wanted)
 
     def _cells(self, view: RowView) -> list[Text]:
         compact = self.compact
