@@ -4,6 +4,8 @@ bare app's label). Then, once its output has been quiet for a moment (the rest o
 its peak memory (VmHWM) is read and it is stopped.
 
     python -m benchmarks.board_probe --bare      a bare Textual app (one label), the comparison
+    python -m benchmarks.board_probe --table     a Textual app with the board's table of 2,000 made-up rows and no
+                                                 data to read: what any Textual board of that size starts in
 
 POSIX only (a pseudo-terminal); elsewhere ``first_frame`` says it cannot measure.
 """
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 
 COLUMNS, LINES = 160, 50
 BARE_LABEL = "hello from a bare Textual app"
+TABLE_TOP = "Top Row Person"  # fits the customer column uncut
 WAIT = 60.0  # seconds to wait for the first frame before giving up
 QUIET = 0.3  # seconds without output that end the start
 
@@ -92,7 +95,36 @@ def run_bare() -> None:
     Bare().run()
 
 
+def run_table(rows: int = 2000) -> None:
+    """The board's layout with nothing to read or work out: a line over a DataTable of ``rows`` rows in the board's
+    columns and widths (a screenful added before the first frame, the rest after it, as the board does), a footer."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer, Static
+
+    class Table(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("2,000 open · 18 at risk · 5 overdue")
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            for key, width in (("id", 4), ("customer", 17), ("what", 45), ("owner", 8), ("due", 28), ("risk", 45)):
+                table.add_column(key, key=key, width=width)
+            cells = [[Text(str(1000 + n)), Text(TABLE_TOP if n == 0 else f"Customer {n}"),
+                      Text("Kettle repaired under warranty"), Text("Ana"), Text(f"in {n}h      Mon 23 17:00"),
+                      Text("at risk: only 1.5 business hours left")] for n in range(rows)]
+            for n, row in enumerate(cells[:LINES]):
+                table.add_row(*row, key=str(n))
+            self.call_after_refresh(lambda: [table.add_row(*row, key=str(n))
+                                             for n, row in enumerate(cells[LINES:], LINES)])
+
+    Table().run()
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--bare"]:
-        sys.exit("usage: python -m benchmarks.board_probe --bare")
-    run_bare()
+    modes = {"--bare": run_bare, "--table": run_table}
+    if len(sys.argv) != 2 or sys.argv[1] not in modes:
+        sys.exit("usage: python -m benchmarks.board_probe --bare | --table")
+    modes[sys.argv[1]]()
