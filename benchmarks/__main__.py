@@ -191,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
                 commands[f"{command}{years}"] = ([*pt, "--data", str(work), "--now", NOW, *extra], env)
                 labels[f"{command}{years}"] = (f"promisetrack {command}, {years} years "
                                                f"({info['closed']:,} closed, {info['open']:,} open)")
+        floor = scratch_copy(data[5], scratch / "floor5")
+        commands["floor5"] = ([sys.executable, "-m", "benchmarks.rewrite_floor", str(floor / "promisetrack.json")],
+                              env)
+        labels["floor5"] = "floor: read, parse, add one record, write back the 5-year live file (python, orjson only)"
         if tw_version:
             for years in (0, 5):
                 home = scratch / f"tw{years}"
@@ -210,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = result[f"{command}5"] / result[f"task{command}5"]
                 rows.append((f"promisetrack {command} ÷ task {command}, 5 years", f"{ratio:.2f}", f"≤ {goal:g}",
                              _verdict(ratio <= goal)))
+            rows.append(("the floor above ÷ task add, 5 years", f"{result['floor5'] / result['taskadd5']:.2f}", "",
+                         "no Python add on this store can do better"))
         else:
             rows.append(("Taskwarrior comparison", "skipped", "", "task not installed"))
 
