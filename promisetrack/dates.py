@@ -9,6 +9,7 @@ Elapsed-time arithmetic is done on UTC datetimes (aware ``+`` on one zone is wal
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -86,6 +87,7 @@ class BusinessCalendar:
         self._usual_close = _most_common_close(self.hours)
         self._interval = lru_cache(maxsize=4096)(self._compute_interval)
         self._open_time: _OpenTimeIndex | None = None
+        self._growing = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BusinessCalendar:
@@ -152,8 +154,8 @@ class BusinessCalendar:
         while not (index.starts and index.starts[0] <= position <= index.ends[-1]):
             span = index.last - index.first  # beyond the days indexed: index as many more on that side
             ahead = not index.starts or position > index.ends[-1]
-            grown = self._index(index.first, index.last + span) if ahead else self._index(index.first - span,
-                                                                                            index.last)
+            grown = self._grow(index.first, index.last + span) if ahead else self._grow(index.first - span,
+                                                                                          index.last)
             if (grown.first, grown.last) == (index.first, index.last):
                 raise OverflowError("business time runs off the calendar")
             index = grown
@@ -265,27 +267,38 @@ class BusinessCalendar:
         first = moment // _MICROS_PER_DAY + _EPOCH_ORDINAL - 1
         last = first + 3
         index = self._open_time
-        if index is None:
-            return self._index(first - _INDEX_MARGIN_DAYS, last + _INDEX_MARGIN_DAYS)
-        if index.first <= first and last <= index.last:
+        if index is not None and index.first <= first and last <= index.last:
             return index
-        margin = max(_INDEX_MARGIN_DAYS, index.last - index.first)  # grow by the index's span: few rebuilds
-        return self._index(min(first - margin, index.first) if first < index.first else index.first,
-                           max(last + margin, index.last) if last > index.last else index.last)
+        # Grow by at least the index's own span on the side that fell short: a few rebuilds, however far it reaches.
+        margin = _INDEX_MARGIN_DAYS if index is None else max(_INDEX_MARGIN_DAYS, index.last - index.first)
+        return self._grow(first - margin, last + margin)
 
-    def _index(self, first: int, last: int) -> _OpenTimeIndex:
-        """Index the days ``first`` .. ``last``, with positions agreeing with those of the index it replaces."""
-        first, last = max(first, 1), min(last, date.max.toordinal() + 1)
-        intervals = [interval for o in range(first, last) if (interval := self._compute_interval(o)) is not None]
-        micros_ = [((opening - _EPOCH) // _MICROSECOND, (closing - _EPOCH) // _MICROSECOND)
-                   for opening, closing in intervals]
-        index = _OpenTimeIndex(first, last, micros_)
-        old = self._open_time
-        if old is not None:  # a moment inside the old days keeps its position
-            middle = ((old.first + old.last) // 2 - _EPOCH_ORDINAL) * _MICROS_PER_DAY
-            index.shift(old.position(middle) - index.position(middle))
-        self._open_time = index
-        return index
+    def _grow(self, first: int, last: int) -> _OpenTimeIndex:
+        """An index of at least the days ``first`` .. ``last`` and all the current one holds, with the positions of
+        the current one. Under a lock: the board works out business time in a worker thread as well as in the main
+        one, and two growths at once must neither lose days nor disagree on positions."""
+        with self._growing:
+            old = self._open_time
+            if old is not None:
+                if old.first <= first and last <= old.last:
+                    return old  # another thread grew it meanwhile
+                first, last = min(first, old.first), max(last, old.last)
+            first, last = max(first, 1), min(last, date.max.toordinal() + 1)
+            days = [interval for o in range(first, last) if (interval := self._indexed_interval(o)) is not None]
+            index = _OpenTimeIndex(first, last, [
+                ((opening - _EPOCH) // _MICROSECOND, (closing - _EPOCH) // _MICROSECOND) for opening, closing in days
+            ])
+            if old is not None:  # a moment inside the old days keeps its position
+                middle = ((old.first + old.last) // 2 - _EPOCH_ORDINAL) * _MICROS_PER_DAY
+                index.shift(old.position(middle) - index.position(middle))
+            self._open_time = index
+            return index
+
+    def _indexed_interval(self, o: int) -> _Interval | None:
+        try:
+            return self._compute_interval(o)
+        except OverflowError:  # the first or last days of the calendar, whose hours run off it in UTC: never asked
+            return None
 
     def _last_open_day_of_week(self, monday: date) -> date | None:
         for offset in range(6, -1, -1):

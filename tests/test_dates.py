@@ -5,6 +5,9 @@ Every test uses fixed moments; a desk open Mon–Fri 09:00–17:00 unless said o
 
 from __future__ import annotations
 
+import random
+import sys
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -544,3 +547,68 @@ def test_describe_due_counts_elapsed_time_across_dst() -> None:
 def test_format_then_parse_round_trips_for_far_dues() -> None:
     due = at(14, 14, month=12)
     assert parse_due(format_due(due, MONDAY, LONDON), MONDAY, CAL) == due
+
+
+# ---------------------------------------------------------------- the open-time index
+
+WEEKDAYS_9_TO_5 = {d: (time(9), time(17)) for d in range(5)}
+
+
+def test_business_time_over_years_either_way_adds_up_by_weeks() -> None:
+    cal = BusinessCalendar(ZoneInfo("Europe/London"), WEEKDAYS_9_TO_5)
+    monday = datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Europe/London"))
+    cal.business_seconds(monday, monday + timedelta(hours=1))  # a small index first, then it must grow both ways
+    for weeks in (1, 52, 260, -260):
+        start, end = sorted((monday, monday + timedelta(weeks=weeks)))
+        assert cal.business_seconds(start, end) == abs(weeks) * 5 * 8 * 3600
+        moved = cal.add_business_seconds(monday, weeks * 5 * 8 * 3600)
+        if weeks > 0:  # forwards, the count ends at a Friday's closing; backwards, at a Monday's opening
+            assert moved == monday + timedelta(weeks=weeks, days=-3, hours=8)
+        else:
+            assert moved == monday + timedelta(weeks=weeks)
+
+
+def test_positions_stay_comparable_as_the_index_grows() -> None:
+    cal = BusinessCalendar(ZoneInfo("America/New_York"), WEEKDAYS_9_TO_5)
+    tue = datetime(2026, 11, 24, 17, tzinfo=UTC)  # noon in New York: open
+    before = cal.open_time(tue)
+    cal.open_time(tue - timedelta(days=4000))  # grows backwards
+    cal.open_time(tue + timedelta(days=4000))  # and forwards
+    assert cal.open_time(tue) == before
+    assert cal.moment_at(before) == tue
+
+
+def test_threads_growing_the_index_at_once_get_the_answers_of_one_thread() -> None:
+    """The board works out business time in a worker thread and in the main one: growing the index from both must
+    neither lose days nor move positions."""
+    tz = ZoneInfo("Europe/London")
+    rng = random.Random(3)
+    base = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    pairs = [(base + timedelta(days=rng.randint(-3000, 3000)), base + timedelta(days=rng.randint(-3000, 3000)))
+             for _ in range(120)]
+    expected = [BusinessCalendar(tz, WEEKDAYS_9_TO_5).business_seconds(a, b) for a, b in pairs]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, mid-growth included
+    try:
+        for _ in range(25):  # each a fresh calendar: the growing happens in the first queries
+            cal = BusinessCalendar(tz, WEEKDAYS_9_TO_5)
+            got: list[float | None] = [None] * len(pairs)
+
+            def work(k: int, cal: BusinessCalendar = cal, got: list[float | None] = got) -> None:
+                for i in range(k, len(pairs), 6):
+                    got[i] = cal.business_seconds(*pairs[i])
+
+            threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert got == expected
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def test_the_first_and_last_days_of_the_calendar_do_not_break_business_time_near_them() -> None:
+    cal = BusinessCalendar(ZoneInfo("Asia/Tokyo"), WEEKDAYS_9_TO_5)
+    thursday = datetime(1, 3, 1, 18, tzinfo=ZoneInfo("Asia/Tokyo"))  # 0001-03-01 was a Thursday
+    assert cal.business_seconds(thursday - timedelta(days=1), thursday) == 8 * 3600
