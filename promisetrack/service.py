@@ -320,12 +320,14 @@ class Desk:
         return sorted(rows, key=board_key)
 
     def listing(
-        self, status: str = "open", owner: str | None = None, category: str | None = None
+        self, status: str = "open", owner: str | None = None, category: str | None = None,
+        now: datetime | None = None,
     ) -> list[Row]:
-        """Promises of the live file by status (open, at-risk, overdue, closed, all), owner and category."""
+        """Promises of the live file by status (open, at-risk, overdue, closed, all), owner and category, assessed
+        at ``now`` (default: the clock's now)."""
         if status not in LIST_STATUSES:
             raise PromiseError(f"status must be one of {', '.join(LIST_STATUSES)}, not {status!r}")
-        now = self.now()
+        now = now or self.now()
         rows = self.board(now)
         if status == "at-risk":
             rows = [r for r in rows if r.risk is Risk.AT_RISK]
