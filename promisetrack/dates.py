@@ -143,8 +143,7 @@ class BusinessCalendar:
 
     def open_time(self, moment: datetime) -> int:
         """``moment``'s position on the open-time axis (a naive moment is read as the desk's wall time)."""
-        m = _micros(moment, self.tz)
-        return self._index_around(m).position(m)
+        return self._position(_epoch_micros(moment, self.tz))
 
     def moment_at(self, position: int, *, forward: bool = True) -> datetime:
         """The moment at ``position`` on the open-time axis. Where a closed spell sits at that position, the end of
@@ -163,12 +162,10 @@ class BusinessCalendar:
 
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Open time between ``start`` and ``end`` in seconds; 0 when ``end <= start``."""
-        s, e = _micros(start, self.tz), _micros(end, self.tz)
+        s, e = _epoch_micros(start, self.tz), _epoch_micros(end, self.tz)
         if e <= s:
             return 0.0
-        self._index_around(s)
-        index = self._index_around(e)  # it may have grown to reach ``e``: it still holds ``s``
-        return (index.position(e) - index.position(s)) / 1e6
+        return (self._position(e) - self._position(s)) / 1e6
 
     def add_business_seconds(self, moment: datetime, seconds: float) -> datetime:
         """``moment`` moved by ``seconds`` of open time (backwards when negative).
@@ -179,7 +176,6 @@ class BusinessCalendar:
         amount = micros(abs(seconds))
         if amount == 0:
             return _aware(moment, self.tz)
-        self._require_hours()
         start = self.open_time(moment)
         if seconds > 0:
             return self.moment_at(start + amount)
@@ -261,6 +257,9 @@ class BusinessCalendar:
         closing = wall(d, end, self.tz).astimezone(UTC)
         return (opening, closing) if closing > opening else None
 
+    def _position(self, moment: int) -> int:
+        return self._index_around(moment).position(moment)
+
     def _index_around(self, moment: int) -> _OpenTimeIndex:
         """The open-time index, grown if need be to hold the days around ``moment`` (microseconds)."""
         # A local day is within a day of the UTC one (offsets stay under ±24 h): index one more each side.
@@ -286,7 +285,7 @@ class BusinessCalendar:
             first, last = max(first, 1), min(last, date.max.toordinal() + 1)
             days = [interval for o in range(first, last) if (interval := self._indexed_interval(o)) is not None]
             index = _OpenTimeIndex(first, last, [
-                ((opening - _EPOCH) // _MICROSECOND, (closing - _EPOCH) // _MICROSECOND) for opening, closing in days
+                (_epoch_micros(opening, UTC), _epoch_micros(closing, UTC)) for opening, closing in days
             ])
             if old is not None:  # a moment inside the old days keeps its position
                 middle = ((old.first + old.last) // 2 - _EPOCH_ORDINAL) * _MICROS_PER_DAY
@@ -348,7 +347,7 @@ def micros(seconds: float) -> int:
     return timedelta(seconds=seconds) // _MICROSECOND
 
 
-def _micros(moment: datetime, tz: tzinfo) -> int:
+def _epoch_micros(moment: datetime, tz: tzinfo) -> int:
     """Microseconds since the epoch of ``moment`` (a naive one read as the desk's wall time)."""
     if moment.tzinfo is None:
         moment = wall(moment.date(), moment.time(), tz)

@@ -165,7 +165,7 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
         flags.append(at_since + micros(interval))
     # A moment equal to ``now`` is still to come (the rule holds only after it): re-check then, i.e. next tick.
     # _fires_at never runs backwards along the axis: the first flag, in order, that fires from now on is the earliest.
-    moments = [next((m for flag in sorted(flags) if (m := _fires_at(cal, flag)) >= now), p.due)]
+    moments = [next((m for flag in sorted(flags) if (m := _fires_at(cal, flag)) >= now), None)]
     if turns:
         moments.append(cal.moment_at(at_now + micros(min(turns))))
     recheck = _earliest(*moments, p.due)
