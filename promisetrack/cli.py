@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--complaint", action="store_true", help="the customer came with a complaint")
 
     ls = sub.add_parser("list", help="list promises (default: open, in board order)")
-    ls.add_argument("--status", default="open", choices=("open", "at-risk", "overdue", "closed", "all"))
+    ls.add_argument("--status", default="open", choices=("open", "at-risk", "overdue", "waiting", "closed", "all"))
     ls.add_argument("--owner", metavar="NAME")
     ls.add_argument("--category", metavar="C")
     ls.add_argument("--json", action="store_true")
@@ -78,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     group = flag.add_mutually_exclusive_group(required=True)
     group.add_argument("--note", help="what it is waiting on")
     group.add_argument("--clear", action="store_true")
+
+    wait = sub.add_parser("wait", help="waiting on the customer (bring, sign, pay): the risk clock pauses")
+    wait.add_argument("id")
+    wait.add_argument("--note", required=True, help="what the customer is to do, e.g. 'bring the laptop'")
+    wait.add_argument("--until", metavar="PHRASE", help="by when they said they would (e.g. thu 12:00)")
+
+    resume = sub.add_parser("resume", help="the customer came back: the due moves on by the business time waited")
+    resume.add_argument("id")
+    resume.add_argument("--note")
 
     note = sub.add_parser("note", help="add an internal note to a promise")
     note.add_argument("id")
@@ -160,6 +169,9 @@ def _print_detail(row: Any, desk: Any) -> None:
               + (f", csat {p.csat}" if p.csat else ""))
     if p.blocked:
         print(f"  blocked    {p.blocked_note}")
+    if p.waiting_since is not None:
+        until = f", by {format_due(p.waiting_until, now, tz)}" if p.waiting_until else ""
+        print(f"  waiting    since {format_due(p.waiting_since, now, tz)}: {p.waiting_note}{until}")
     print("  timeline")
     effective = set(p.effective_indices())
     for index, e in enumerate(p.events):
@@ -240,6 +252,22 @@ def _flag(args: argparse.Namespace, desk: Any) -> None:
         _confirm(desk.flag(args.id, args.note), "flagged as blocked")
 
 
+def _wait(args: argparse.Namespace, desk: Any) -> None:
+    from promisetrack.dates import format_due
+
+    promise = desk.wait(args.id, args.note, args.until)
+    until = promise.waiting_until
+    by = f" by {format_due(until, desk.now(), desk.calendar.tz)}" if until else ""
+    _confirm(promise, f"waiting on the customer to {promise.waiting_note}{by} (the risk clock is paused)")
+
+
+def _resume(args: argparse.Namespace, desk: Any) -> None:
+    from promisetrack.dates import format_due
+
+    promise = desk.resume(args.id, args.note)
+    _confirm(promise, f"resumed: now due {format_due(promise.due, desk.now(), desk.calendar.tz)}")
+
+
 def _note(args: argparse.Namespace, desk: Any) -> None:
     _confirm(desk.note(args.id, args.text), "note added")
 
@@ -275,9 +303,30 @@ def _print_report(report: Any, desk: Any) -> None:
     for name, cells in [("", list(TABLE_HEADINGS)), *rows]:
         text = " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=False))
         print(f"{_cell(name, name_width):<{name_width}}{text}".rstrip())
+    _print_waits_and_acks(report)
     print("on-time = (kept + reneg) / closed; orig = kept / closed; proact = (reneg + late) / (reneg + late + broken);")
     print("cancelled (canc) promises are in no rate; lead h = lead time p50/p80 in business hours;")
     print("overdue and at-risk count the promises open at the period's end (or now, if it has not ended).")
+
+
+def _print_waits_and_acks(report: Any) -> None:
+    """Waiting on the customer per category, and time to acknowledge an alert per owner (business time)."""
+
+    def number(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}"
+
+    waited = {name: f for name, f in report.by_category.items() if f.waited_count}
+    if waited:
+        print("waiting on the customer, by category: promises that waited, business hours in all / median")
+        for name, f in waited.items():
+            print(f"  {_cell(name, 22):<22}{f.waited_count:>5}  {number(f.waited_total_hours):>8} / "
+                  f"{number(f.waited_median_hours)}")
+    acked = {name: f for name, f in report.by_owner.items() if f.ack_count}
+    if acked:
+        print("time to acknowledge an alert, by owner: alerts, business minutes median / p80")
+        for name, f in acked.items():
+            print(f"  {_cell(name, 22):<22}{f.ack_count:>5}  {number(f.ack_p50_minutes):>8} / "
+                  f"{number(f.ack_p80_minutes)}")
 
 
 def _report(args: argparse.Namespace, desk: Any) -> None:
@@ -309,6 +358,7 @@ def _kudos(args: argparse.Namespace, desk: Any) -> None:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int | None]] = {
     "add": _add, "list": _list, "show": _show, "contact": _contact, "reschedule": _reschedule,
     "done": _done, "cancel": _cancel, "reassign": _reassign, "flag": _flag, "note": _note,
+    "wait": _wait, "resume": _resume,
     "undo": _undo, "check": _check, "report": _report, "export": _export, "kudos": _kudos,
 }
 

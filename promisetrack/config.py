@@ -26,6 +26,10 @@ timezone = ""
 staff = []
 categories = ["callback", "delivery", "refund", "repair", "order", "other"]
 default_category = "other"
+# To give a category its own warning lead, write the categories as tables instead of the list above:
+#   [categories.repair]
+#   warn_hours = 8      # at risk when less than 8 business hours are left (instead of [risk] min_hours)
+#   [categories.callback]
 
 # Open hours per day, "HH:MM-HH:MM"; a day left out is closed.
 [hours]
@@ -50,6 +54,11 @@ lead_samples = 5
 daily_capacity = 8
 # At risk when a promise has gone this many business hours without a contact.
 update_interval_hours = 16.0
+
+[alerts]
+# An overdue promise whose alert nobody has acknowledged (space on the board) reminds again this often,
+# in business minutes.
+remind_every = 30
 
 [standards]
 # The desk's standards, used by the stats screen's recognition panel.
@@ -80,6 +89,8 @@ class Settings:
     lead_samples: int = 5
     daily_capacity: int = 8
     update_interval_hours: float = 16.0
+    warn_hours: dict[str, float] = field(default_factory=dict)  # per category: its own min_hours
+    remind_every_minutes: float = 30.0
     standard_on_time: float = 0.90
     standard_proactive: float = 0.80
     standard_csat: float = 4.5
@@ -140,7 +151,7 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"{where}: not valid TOML ({exc})") from None
-    risk, standards, store = (_section(raw, name, where) for name in ("risk", "standards", "store"))
+    risk, standards, store, alerts = (_section(raw, name, where) for name in ("risk", "standards", "store", "alerts"))
     base = Settings()
     hours = base.hours
     if "hours" in raw:
@@ -163,6 +174,8 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise DataError(f"{where}: unknown timezone {tzname!r} (use an IANA name like Europe/London)") from None
 
+    categories, warn_hours = _categories(raw, base.categories, where)
+
     def number(table: dict, section: str, key: str, default: float, low: float, high: float = 10_000) -> float:
         return _number(table, key, default, f"{where}: [{section}] {key}", low, high)
 
@@ -174,7 +187,9 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         hours=hours,
         holidays=holidays,
         staff=_texts(raw, "staff", base.staff, where),
-        categories=_texts(raw, "categories", base.categories, where),
+        categories=categories,
+        warn_hours=warn_hours,
+        remind_every_minutes=number(alerts, "alerts", "remind_every", base.remind_every_minutes, 1, 24 * 60),
         default_category=_text(raw, "default_category", base.default_category, where),
         min_hours=number(risk, "risk", "min_hours", base.min_hours, 0),
         window_fraction=number(risk, "risk", "window_fraction", base.window_fraction, 0, 1),
@@ -187,6 +202,23 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         archive_after_days=whole(store, "store", "archive_after_days", base.archive_after_days, 0),
         backups_kept=whole(store, "store", "backups_kept", base.backups_kept, 0),
     )
+
+
+def _categories(raw: dict, default: tuple[str, ...], where: str) -> tuple[tuple[str, ...], dict[str, float]]:
+    """``categories = [...]``, or ``[categories.NAME]`` tables (each may set ``warn_hours``)."""
+    value = raw.get("categories")
+    if not isinstance(value, dict):
+        return _texts(raw, "categories", default, where), {}
+    warn: dict[str, float] = {}
+    for name, table in value.items():
+        if not isinstance(table, dict):
+            raise DataError(f"{where}: [categories.{name}] must be a table (warn_hours = 8), not {table!r}")
+        unknown = sorted(set(table) - {"warn_hours"})
+        if unknown:
+            raise DataError(f"{where}: [categories.{name}] has an unknown key {unknown[0]!r} (known: warn_hours)")
+        if "warn_hours" in table:
+            warn[name] = _number(table, "warn_hours", 0, f"{where}: [categories.{name}] warn_hours", 0, 10_000)
+    return tuple(value), warn
 
 
 def _section(raw: dict, name: str, where: str) -> dict:

@@ -662,11 +662,11 @@ def describe_due(due: datetime, now: datetime) -> str:
     seconds = (due.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
     if -60 < seconds <= 0:
         return "due now"
-    amount = _whole_units(abs(seconds))
+    amount = whole_units(abs(seconds))
     return f"in {amount}" if seconds > 0 else f"overdue {amount}"
 
 
-def _whole_units(seconds: float) -> str:
+def whole_units(seconds: float) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86400:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from promisetrack.dates import BusinessCalendar, wall
 from promisetrack.errors import PromiseError
 from promisetrack.leadtimes import lead_seconds, lead_times_by_category, percentile  # noqa: F401 (shared with risk)
-from promisetrack.model import Outcome, Promise, Risk, apply
+from promisetrack.model import EventKind, Outcome, Promise, Risk, apply
 from promisetrack.outcomes import derive_outcome
 
 HOUR = 3600.0
@@ -231,6 +231,12 @@ class Figures:
     lead_time_p80_hours: float | None = None
     open_overdue: int = 0
     open_at_risk: int = 0
+    waited_count: int = 0  # promises that waited on the customer
+    waited_total_hours: float | None = None  # business hours waited, all of them together
+    waited_median_hours: float | None = None  # per promise that waited
+    ack_count: int = 0  # alerts acknowledged
+    ack_p50_minutes: float | None = None  # business minutes from an alert to its acknowledgement
+    ack_p80_minutes: float | None = None
 
     @property
     def closed(self) -> int:
@@ -267,6 +273,12 @@ class Figures:
             "lead_time_p80_hours": self.lead_time_p80_hours,
             "open_overdue": self.open_overdue,
             "open_at_risk": self.open_at_risk,
+            "waited_count": self.waited_count,
+            "waited_total_hours": self.waited_total_hours,
+            "waited_median_hours": self.waited_median_hours,
+            "ack_count": self.ack_count,
+            "ack_p50_minutes": self.ack_p50_minutes,
+            "ack_p80_minutes": self.ack_p80_minutes,
         }
 
 
@@ -291,6 +303,23 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / HOUR, 2)
 
 
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def waited_seconds(p: Promise) -> float:
+    """Business time the promise spent waiting on the customer (each resume records what it waited)."""
+    return sum(float(e.data.get("waited", 0)) for e in p.effective_events() if e.kind is EventKind.RESUMED)
+
+
+def ack_seconds(p: Promise, cal: BusinessCalendar) -> list[float]:
+    """Business time from each alert of the promise to its acknowledgement."""
+    return [
+        cal.business_seconds(datetime.fromisoformat(e.data["raised"]), e.at)
+        for e in p.effective_events() if e.kind is EventKind.ACKNOWLEDGED and e.data.get("raised")
+    ]
+
+
 def figures_of(
     closed: Iterable[Promise], cal: BusinessCalendar, open_rows: Iterable[OpenRow] = ()
 ) -> Figures:
@@ -300,10 +329,15 @@ def figures_of(
     scores: list[int] = []
     leads: list[float] = []
     complaints = 0
+    waits: list[float] = []
+    acks: list[float] = []
     for p in closed:
         outcome = derive_outcome(p)
         if outcome is None:
             continue
+        if waited := waited_seconds(p):
+            waits.append(waited)
+        acks += ack_seconds(p, cal)
         counts[outcome.value] += 1
         complaints += p.complaint
         if outcome is not Outcome.CANCELLED and p.csat is not None:
@@ -322,6 +356,12 @@ def figures_of(
         lead_time_p80_hours=_hours(percentile(leads, 0.8)),
         open_overdue=risks[Risk.OVERDUE],
         open_at_risk=risks[Risk.AT_RISK],
+        waited_count=len(waits),
+        waited_total_hours=_hours(sum(waits)) if waits else None,
+        waited_median_hours=_hours(percentile(waits, 0.5)),
+        ack_count=len(acks),
+        ack_p50_minutes=_minutes(percentile(acks, 0.5)),
+        ack_p80_minutes=_minutes(percentile(acks, 0.8)),
     )
 
 

@@ -22,6 +22,7 @@ class Risk(StrEnum):
     OK = "ok"
     AT_RISK = "at_risk"
     OVERDUE = "overdue"
+    WAITING = "waiting"  # waiting on the customer: no risk rule runs until it resumes or its "until" passes
 
 
 class Outcome(StrEnum):
@@ -42,6 +43,10 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     REOPENED = "reopened"
     NOTE = "note"
+    WAITING = "waiting"
+    RESUMED = "resumed"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
     UNDONE = "undone"
 
 
@@ -103,11 +108,25 @@ class Promise:
     blocked: bool = False
     blocked_note: str = ""
     cancel_reason: str = ""
+    waiting_since: datetime | None = None  # waiting on the customer since then (None: not waiting)
+    waiting_note: str = ""  # what the customer is to do: "bring the laptop"
+    waiting_until: datetime | None = None  # by when the customer said they would
     events: list[Event] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
         return self.status is Status.OPEN
+
+    @property
+    def waiting(self) -> bool:
+        return self.waiting_since is not None
+
+    def last_resumed(self) -> datetime | None:
+        """When the promise last came back from waiting on the customer (the silence rule counts from there)."""
+        for e in reversed(self.effective_events()):
+            if e.kind is EventKind.RESUMED:
+                return e.at
+        return None
 
     def effective_indices(self) -> list[int]:
         """Indices of the events in force: all but ``undone`` markers and the events they undid."""
@@ -131,7 +150,7 @@ class Promise:
         return self.created_at
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc = {
             "id": self.id,
             "customer": self.customer.to_dict(),
             "what": self.what,
@@ -149,10 +168,16 @@ class Promise:
             "cancel_reason": self.cancel_reason,
             "events": [e.to_dict() for e in self.events],
         }
+        if self.waiting_since is not None:  # only while waiting: most records never carry these keys
+            doc["waiting_since"] = self.waiting_since.isoformat()
+            doc["waiting_note"] = self.waiting_note
+            doc["waiting_until"] = self.waiting_until.isoformat() if self.waiting_until else None
+        return doc
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Promise:
         closed = d.get("closed_at")
+        since, until = d.get("waiting_since"), d.get("waiting_until")
         return cls(
             id=int(d["id"]),
             customer=Customer.from_dict(d["customer"]),
@@ -169,6 +194,9 @@ class Promise:
             blocked=bool(d.get("blocked", False)),
             blocked_note=d.get("blocked_note", ""),
             cancel_reason=d.get("cancel_reason", ""),
+            waiting_since=datetime.fromisoformat(since) if since else None,
+            waiting_note=d.get("waiting_note", ""),
+            waiting_until=datetime.fromisoformat(until) if until else None,
             events=[Event.from_dict(e) for e in d.get("events", [])],
         )
 
@@ -183,6 +211,7 @@ def apply(p: Promise, e: Event) -> None:
             p.complaint = bool(data.get("complaint", False))
             p.status, p.closed_at, p.csat, p.cancel_reason = Status.OPEN, None, None, ""
             p.blocked, p.blocked_note = False, ""
+            _stop_waiting(p)
         case EventKind.RESCHEDULED:
             p.due = datetime.fromisoformat(data["due"])
         case EventKind.REASSIGNED:
@@ -190,6 +219,13 @@ def apply(p: Promise, e: Event) -> None:
         case EventKind.FLAGGED:
             p.blocked = bool(data.get("blocked", True))
             p.blocked_note = data.get("note", "") if p.blocked else ""
+        case EventKind.WAITING:
+            until = data.get("until")
+            p.waiting_since, p.waiting_note = e.at, data.get("note", "")
+            p.waiting_until = datetime.fromisoformat(until) if until else None
+        case EventKind.RESUMED:
+            p.due = datetime.fromisoformat(data["due"])
+            _stop_waiting(p)
         case EventKind.DONE:
             p.status, p.closed_at, p.csat = Status.DONE, e.at, data.get("csat")
             p.blocked, p.blocked_note = False, ""
@@ -198,8 +234,12 @@ def apply(p: Promise, e: Event) -> None:
             p.blocked, p.blocked_note = False, ""
         case EventKind.REOPENED:
             p.status, p.closed_at, p.csat, p.cancel_reason = Status.OPEN, None, None, ""
-        case EventKind.CONTACTED | EventKind.NOTE | EventKind.UNDONE:
+        case EventKind.CONTACTED | EventKind.NOTE | EventKind.UNDONE | EventKind.ACKNOWLEDGED | EventKind.SNOOZED:
             pass
+
+
+def _stop_waiting(p: Promise) -> None:
+    p.waiting_since, p.waiting_note, p.waiting_until = None, "", None
 
 
 def rebuild(p: Promise) -> Promise:

@@ -8,16 +8,39 @@ from promisetrack.model import CONTACT_KINDS, EventKind, Outcome, Promise, Statu
 
 
 def due_periods(p: Promise) -> list[tuple[datetime, datetime]]:
-    """Each due that was in force, as (moment it was set, due): creation first, then every reschedule."""
+    """Each due that was in force, as (moment it was set, due): creation first, then every reschedule.
+
+    Waiting on the customer is not a reschedule: a resume moves the due in force on by the business time waited,
+    within the same period — unless that due had already passed when the waiting began (then it passed in force,
+    and the moved due is a period of its own from the start of the waiting)."""
     periods = [(p.created_at, p.original_due)]
+    waiting_since: datetime | None = None
     for e in p.effective_events():
         if e.kind is EventKind.RESCHEDULED:
             periods.append((e.at, datetime.fromisoformat(e.data["due"])))
+        elif e.kind is EventKind.WAITING:
+            waiting_since = e.at
+        elif e.kind is EventKind.RESUMED:
+            set_at, due = periods[-1]
+            moved = datetime.fromisoformat(e.data["due"])
+            since = waiting_since or e.at
+            if due > since:
+                periods[-1] = (set_at, moved)
+            else:
+                periods.append((since, moved))
+            waiting_since = None
     return periods
 
 
+def rescheduled(p: Promise) -> bool:
+    return any(e.kind is EventKind.RESCHEDULED for e in p.effective_events())
+
+
 def derive_outcome(p: Promise) -> Outcome | None:
-    """The first rule that matches: cancelled, broken, kept, renegotiated, late_notified; None while open."""
+    """The first rule that matches: cancelled, broken, kept, renegotiated, late_notified; None while open.
+
+    ``kept``: never rescheduled and done by the due in force (the original due, moved on by waiting on the customer).
+    """
     if p.status is Status.OPEN or p.closed_at is None:
         return None
     if p.status is Status.CANCELLED:
@@ -30,8 +53,9 @@ def derive_outcome(p: Promise) -> Outcome | None:
         passed = due < in_force_until
         if passed and not any(set_at < at <= due for at in contacts):
             return Outcome.BROKEN
-    if len(periods) == 1 and p.closed_at <= p.original_due:
-        return Outcome.KEPT
+    if not rescheduled(p):  # the due in force is the original one, moved on by any waiting
+        # two periods without a reschedule: the due had passed (with notice) before a wait began
+        return Outcome.KEPT if len(periods) == 1 and p.closed_at <= p.due else Outcome.LATE_NOTIFIED
     if p.closed_at <= p.due:
         return Outcome.RENEGOTIATED
     return Outcome.LATE_NOTIFIED

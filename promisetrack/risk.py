@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from promisetrack.clock import shift
-from promisetrack.dates import BusinessCalendar, describe_due, micros
+from promisetrack.dates import BusinessCalendar, describe_due, micros, whole_units
 from promisetrack.leadtimes import lead_times_by_category, percentile
 from promisetrack.model import Customer, Promise, Risk
 
@@ -106,6 +106,13 @@ def _overdue_turns(due: datetime, now: datetime) -> datetime:
     return shift(due, timedelta(seconds=(math.floor(elapsed / unit) + 1) * unit))
 
 
+def _earliest_quiet(p: Promise) -> datetime:
+    """Since when the silence rule counts: the last contact (or creation), or the end of a wait on the customer."""
+    since = p.last_contact() or p.created_at
+    resumed = p.last_resumed()
+    return max(since, resumed) if resumed else since
+
+
 def _earliest(*moments: datetime | None) -> datetime | None:
     present = [m for m in moments if m is not None]
     return min(present) if present else None
@@ -119,9 +126,31 @@ def _fires_at(cal: BusinessCalendar, flag: int) -> datetime:
     return cal.moment_at(flag + 1) - _JUST_AFTER
 
 
+def waiting_text(p: Promise, now: datetime) -> str:
+    """``waiting 2h: bring the laptop`` — how long the promise has waited on the customer, and for what."""
+    assert p.waiting_since is not None
+    elapsed = (now.astimezone(UTC) - p.waiting_since.astimezone(UTC)).total_seconds()
+    waited = "waiting just now" if elapsed < 60 else f"waiting {whole_units(elapsed)}"
+    return f"{waited}: {p.waiting_note}" if p.waiting_note else waited
+
+
+def _assess_waiting(p: Promise, now: datetime, cal: BusinessCalendar) -> Assessment:
+    """Waiting on the customer: no risk rule runs — until the "until" the customer gave passes."""
+    assert p.waiting_since is not None
+    until = p.waiting_until
+    if until is None or now <= until:
+        return Assessment(Risk.WAITING, (waiting_text(p, now),),
+                          _earliest(_overdue_turns(p.waiting_since, now), until and until + _JUST_AFTER))
+    what = p.waiting_note or "get back to us"
+    return Assessment(Risk.AT_RISK, (f"customer was to {what} by {until.astimezone(cal.tz):%a %H:%M}",), None)
+
+
 def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
-    """The five rules of ARCHITECTURE §5 (time, lead time, load, blocked, silence) plus overdue."""
+    """The five rules of ARCHITECTURE §5 (time, lead time, load, blocked, silence) plus overdue; none while the
+    promise waits on the customer."""
     cal, s = ctx.calendar, ctx.settings
+    if p.waiting_since is not None:
+        return _assess_waiting(p, now, cal)
     reasons: list[str] = []
     if p.blocked:
         reasons.append(f"blocked: {p.blocked_note}" if p.blocked_note else "blocked")
@@ -138,7 +167,7 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     at_now, at_due, at_set = cal.open_time(now), cal.open_time(p.due), cal.open_time(p.due_set_at())
     remaining = (at_due - at_now) / 1e6
     window = max(at_due - at_set, 0) / 1e6
-    threshold = max(s.min_hours * HOUR, s.window_fraction * window)
+    threshold = max(s.warn_hours.get(p.category, s.min_hours) * HOUR, s.window_fraction * window)
     # The flags (positions) of the rules that do not hold yet (that of a rule that holds has passed): recheck_at is
     # the first moment one of them fires.
     flags: list[int] = []
@@ -155,7 +184,7 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
         elif remaining >= threshold:
             reasons.append(f"{p.category} usually takes {hours_text(p80)} (p80); {hours_text(remaining)} left")
             turns.append(_text_turns(remaining, shrinking=True))
-    at_since = cal.open_time(p.last_contact() or p.created_at)
+    at_since = cal.open_time(_earliest_quiet(p))
     interval = s.update_interval_hours * HOUR
     quiet = max(at_now - at_since, 0) / 1e6
     if quiet > interval:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
 from promisetrack.dates import BusinessCalendar, parse_due
@@ -46,10 +47,10 @@ else:
 
 NAME_LIMIT = 200
 TEXT_LIMIT = 2000
-LIST_STATUSES = ("open", "at-risk", "overdue", "closed", "all")
+LIST_STATUSES = ("open", "at-risk", "overdue", "waiting", "closed", "all")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_RISK_ORDER = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
+_RISK_ORDER = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.WAITING: 2, Risk.OK: 3}
 
 
 def clean_text(value: str | None, label: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
@@ -133,8 +134,8 @@ class PeriodDetail:
 
 
 def board_key(row: Row) -> tuple[int, datetime, int]:
-    """Overdue first, then at risk, then ok; within each, by due."""
-    return (_RISK_ORDER.get(row.risk, 3) if row.risk else 3, row.promise.due, row.promise.id)
+    """Overdue first, then at risk, then those waiting on the customer, then ok; within each, by due."""
+    return (_RISK_ORDER.get(row.risk, 4) if row.risk else 4, row.promise.due, row.promise.id)
 
 
 class _Live:
@@ -333,6 +334,8 @@ class Desk:
             rows = [r for r in rows if r.risk is Risk.AT_RISK]
         elif status == "overdue":
             rows = [r for r in rows if r.risk is Risk.OVERDUE]
+        elif status == "waiting":
+            rows = [r for r in rows if r.promise.waiting_since is not None]
         elif status in ("closed", "all"):
             closed = self._load().closed_promises()
             closed_rows = [Row(p, None) for p in sorted(closed, key=lambda p: p.closed_at or p.due, reverse=True)]
@@ -412,8 +415,8 @@ class Desk:
         for pid, month in leaving:
             tx.archive(pid, month)
 
-    def _change(self, pid: int | str, make_event: Callable[[Promise], Event]) -> Promise:
-        """Load the promise under the lock, check and append one event, save."""
+    def _change(self, pid: int | str, make_event: Callable[[Promise], Event | list[Event]]) -> Promise:
+        """Load the promise under the lock, check and append its event (or events), save."""
         number = parse_id(pid)
         with self.store.transaction() as tx:
             doc = tx.promises.get(number)
@@ -421,12 +424,18 @@ class Desk:
                 raise PromiseError(f"no open or recent promise {number}")
             with _stored_records(self.store):
                 promise = Promise.from_dict(doc)
-            event = make_event(promise)
-            promise.events.append(event)
-            apply(promise, event)
+            made = make_event(promise)
+            events = made if isinstance(made, list) else [made]
+            for event in events:
+                promise.events.append(event)
+                apply(promise, event)
             tx.put_promise(promise.to_dict())
-            self._archive_old(tx, event.at)
+            self._archive_old(tx, events[-1].at)
         return promise
+
+    def _end_wait(self, p: Promise) -> list[Event]:
+        """Closing a promise that waits on the customer ends the wait first (its due moves on as on a resume)."""
+        return [self._resumed(p, "closed while waiting")] if p.waiting_since is not None else []
 
     @staticmethod
     def _require_open(p: Promise, doing: str) -> None:
@@ -524,18 +533,18 @@ class Desk:
         score = parse_csat(csat)
         text = clean_text(note, "note", required=False)
 
-        def event(p: Promise) -> Event:
+        def event(p: Promise) -> list[Event]:
             self._require_open(p, "done")
-            return self._event(EventKind.DONE, csat=score, note=text)
+            return [*self._end_wait(p), self._event(EventKind.DONE, csat=score, note=text)]
 
         return self._change(pid, event)
 
     def cancel(self, pid: int | str, reason: str) -> Promise:
         text = clean_text(reason, "reason")
 
-        def event(p: Promise) -> Event:
+        def event(p: Promise) -> list[Event]:
             self._require_open(p, "cancelled")
-            return self._event(EventKind.CANCELLED, reason=text)
+            return [*self._end_wait(p), self._event(EventKind.CANCELLED, reason=text)]
 
         return self._change(pid, event)
 
@@ -566,6 +575,86 @@ class Desk:
             return self._event(EventKind.FLAGGED, blocked=False)
 
         return self._change(pid, event)
+
+    def wait(self, pid: int | str, note: str, until: str | None = None) -> Promise:
+        """Waiting on the customer (bring the item, sign, pay): the risk clock stops until ``resume``."""
+        text = clean_text(note, "note (what the customer is to do)")
+        now = self.now()
+        until_at = parse_due(until, now, self.calendar) if until and until.strip() else None
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "put on waiting")
+            if p.waiting_since is not None:
+                raise PromiseError(f"promise {p.id} is already waiting on the customer ({p.waiting_note})")
+            return self._event(EventKind.WAITING, note=text, until=until_at.isoformat() if until_at else None)
+
+        return self._change(pid, event)
+
+    def resume(self, pid: int | str, note: str | None = None) -> Promise:
+        """The customer came back: the due moves on by the business time spent waiting (not a reschedule)."""
+        text = clean_text(note, "note", required=False)
+
+        def event(p: Promise) -> Event:
+            self._require_open(p, "resumed")
+            if p.waiting_since is None:
+                raise PromiseError(f"promise {p.id} is not waiting on the customer")
+            return self._resumed(p, text)
+
+        return self._change(pid, event)
+
+    def _resumed(self, p: Promise, note: str) -> Event:
+        """The event that ends ``p``'s wait now: the due moved on by the business time waited."""
+        assert p.waiting_since is not None
+        now = self.now()
+        waited = self.calendar.business_seconds(p.waiting_since, now) if now > p.waiting_since else 0.0
+        waited = round(waited / 60) * 60.0  # whole minutes: a due of 15:29:59.8 would read as 15:29
+        due = self.calendar.add_business_seconds(p.due, waited) if waited else p.due
+        return self._event(EventKind.RESUMED, due=due.isoformat(), previous=p.due.isoformat(), waited=waited,
+                           note=note)
+
+    def alert_level(self, p: Promise, now: datetime | None = None) -> Risk | None:
+        assessment = self.assess(p, now)
+        return assessment.level if assessment else None
+
+    def acknowledge(self, pid: int | str, raised: datetime | None = None) -> Promise:
+        """Someone owns the alert of the promise now. ``raised``: when the alert came up (default: the due for an
+        overdue one, else now) — the report's time to acknowledge counts from there. Never changes the risk."""
+        now = self.now()
+
+        def event(p: Promise) -> Event:
+            state = self._alert(p, now, "acknowledged")
+            if state.acknowledged is not None:
+                e = state.acknowledged
+                raise PromiseError(f"promise {p.id}'s alert was already acknowledged by {e.by} "
+                                   f"at {e.at.astimezone(self.calendar.tz):%a %H:%M}")
+            start = raised or (p.due if state.level is Risk.OVERDUE else now)
+            return self._event(EventKind.ACKNOWLEDGED, level=state.level.value, due=p.due.isoformat(),
+                               raised=min(start, now).isoformat())
+
+        return self._change(pid, event)
+
+    def snooze(self, pid: int | str, choice: str) -> Promise:
+        """Put off the alert's reminders: ``15m``, ``1h`` or until ``tomorrow``'s opening."""
+        if choice not in SNOOZE_CHOICES:
+            raise PromiseError(f"snooze for one of {', '.join(SNOOZE_CHOICES)}, not {choice!r}")
+        now = self.now()
+
+        def event(p: Promise) -> Event:
+            state = self._alert(p, now, "snoozed")
+            until = snooze_until(choice, now, self.calendar)
+            return self._event(EventKind.SNOOZED, level=state.level.value, due=p.due.isoformat(),
+                               until=until.isoformat())
+
+        return self._change(pid, event)
+
+    def _alert(self, p: Promise, now: datetime, doing: str) -> AlertState:
+        self._require_open(p, doing)
+        level = self.alert_level(p, now)
+        state = alert_state(p, level)
+        if state is None:
+            shown = level.value.replace("_", " ") if level else "closed"
+            raise PromiseError(f"promise {p.id} has no alert to be {doing}: it is {shown}")
+        return state
 
     def note(self, pid: int | str, text: str) -> Promise:
         body = clean_text(text, "note")
@@ -703,6 +792,9 @@ def promise_json(row: Row) -> dict[str, Any]:
     doc["risk"] = a.level.value if a else None
     doc["risk_reasons"] = list(a.reasons) if a else []
     doc["outcome"] = outcome.value if outcome else None
+    doc["waiting_since"] = p.waiting_since.isoformat() if p.waiting_since else None  # every row has the same keys
+    doc["waiting_note"] = p.waiting_note
+    doc["waiting_until"] = p.waiting_until.isoformat() if p.waiting_until else None
     return doc
 
 

@@ -34,6 +34,17 @@ def event_details(e: Event, now: datetime, tz: tzinfo) -> str:
             return f"reason: {d.get('reason', '')}"
         case EventKind.NOTE:
             return str(d.get("note", ""))
+        case EventKind.WAITING:
+            until = f" by {when('until')}" if d.get("until") else ""
+            return f"waiting on the customer to {d.get('note', '')}{until}"
+        case EventKind.RESUMED:
+            hours = float(d.get("waited", 0)) / 3600
+            note = f": {d['note']}" if d.get("note") else ""
+            return f"waited {hours:.1f} business hours; due {when('previous')} → {when('due')}{note}"
+        case EventKind.ACKNOWLEDGED:
+            return f"{str(d.get('level', '')).replace('_', ' ')} alert acknowledged"
+        case EventKind.SNOOZED:
+            return f"{str(d.get('level', '')).replace('_', ' ')} alert snoozed until {when('until')}"
         case EventKind.UNDONE:
             return f"undid the {d.get('kind', '')}"
         case _:

@@ -22,10 +22,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
+from promisetrack.alerts import Reminders, alert_state
 from promisetrack.clock import OffsetClock
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import Risk
 from promisetrack.service import Desk, Row, board_key
+from promisetrack.tui.screens.alerts import AlertKey, AlertsScreen, alert_key
 from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
 
 if TYPE_CHECKING:  # the other screens are imported when first opened: the board's start imports only what it shows
@@ -85,6 +87,8 @@ class PromiseTrackApp(App[int]):
         self._first = first
         self.collect_after_start = collect_after_start
         self._last_error = ""
+        self.reminders = Reminders(desk.calendar, desk.settings.remind_every_minutes * 60)
+        self.raised: dict[AlertKey, datetime] = {}  # when this board saw each at-risk alert come up
 
     def get_default_screen(self) -> Screen[None]:
         return self.board
@@ -103,6 +107,7 @@ class PromiseTrackApp(App[int]):
             first = (version, now, self.desk.board(now))
         version, now, rows = first
         self._apply(rows, now, version, alert=False)
+        self._startup_alert(now)
         self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
         self._schedule_minute()
         if _minute(self.desk.now()) != _minute(now):  # read before a minute turned: catch up after the first frame
@@ -188,19 +193,36 @@ class PromiseTrackApp(App[int]):
         self._last_error = ""
 
     def _show(self, rows: list[Row], now: datetime, *, alert: bool) -> None:
-        if alert:
-            self._alert([r for r in rows if turned_worse(self.levels.get(r.promise.id), r.risk)])
+        ring = alert and self._alert([r for r in rows if turned_worse(self.levels.get(r.promise.id), r.risk)], now)
         self.levels = {r.promise.id: r.risk for r in rows}
         self.rows = rows
         self.by_id = {r.promise.id: r for r in rows}
+        self._note_raised(rows, now)
+        self.board.unacknowledged = sum(
+            1 for r in rows if r.risk is Risk.OVERDUE and (s := alert_state(r.promise, r.risk)) and not s.acknowledged
+        )
         self.board.show(rows, now)
         for review in self._screens("review", "ReviewScreen"):
             review.show(rows, now)
+        for panel in self._screens_of(AlertsScreen):
+            panel.show(rows, self.raised, now)
+        if alert:
+            ring = self._remind(self.reminders.due(rows, now)) or ring
+        if ring:
+            self.bell()  # once, however many alerts and reminders came up together
 
-    def _alert(self, turned: Iterable[Row]) -> None:
-        """A toast naming each promise that turned at risk or overdue, and the bell once."""
-        rang = False
+    def _note_raised(self, rows: Iterable[Row], now: datetime) -> None:
+        """When each alert came up, as far as this board knows: first seen (at the start: the start)."""
+        keys = {key for r in rows if (key := alert_key(r)) is not None}
+        self.raised = {key: self.raised.get(key, now) for key in keys}
+
+    def _alert(self, turned: list[Row], now: datetime) -> bool:
+        """A promise turned at risk or overdue: its alert comes up — a toast (one for several). Ring the bell?"""
         for row in turned:
+            if (key := alert_key(row)) is not None:
+                self.raised[key] = now
+        if len(turned) == 1:
+            row = turned[0]
             p = row.promise
             overdue = row.risk is Risk.OVERDUE
             reasons = row.assessment.reasons if row.assessment else ()
@@ -209,12 +231,36 @@ class PromiseTrackApp(App[int]):
                 title="Now overdue" if overdue else "Now at risk",
                 severity="error" if overdue else "warning", timeout=20, markup=False,
             )
-            rang = True
-        if rang:
+        elif turned:
+            overdue = any(r.risk is Risk.OVERDUE for r in turned)
+            self.notify(f"{_names(turned)}\nspace acknowledges, ! lists every alert",
+                        title=f"{len(turned)} promises turned at risk or overdue",
+                        severity="error" if overdue else "warning", timeout=20, markup=False)
+        return bool(turned)
+
+    def _startup_alert(self, now: datetime) -> None:
+        """Once per start: every promise already overdue whose alert nobody acknowledged (nor snoozed)."""
+        if self._remind(self.reminders.due(self.rows, now, start=True), title="overdue, not acknowledged"):
             self.bell()
+
+    def _remind(self, rows: list[Row], title: str = "still overdue, not acknowledged") -> bool:
+        """One toast for every reminder that falls due together ("3 promises need you"). Ring the bell?"""
+        if not rows:
+            return False
+        if len(rows) == 1:
+            p = rows[0].promise
+            self.notify(f"{p.id} {p.customer.name} — {p.what}\nspace acknowledges it, z snoozes it",
+                        title=f"{p.id} {title}", severity="error", timeout=30, markup=False)
+        else:
+            self.notify(f"{_names(rows)}\n{title} — ! lists them, space acknowledges",
+                        title=f"{len(rows)} promises need you", severity="error", timeout=30, markup=False)
+        return True
 
     def _details(self) -> list[DetailScreen]:
         return self._screens("detail", "DetailScreen")
+
+    def _screens_of(self, kind: type[Screen[Any]]) -> list[Any]:
+        return [s for s in self.screen_stack if isinstance(s, kind)]
 
     def _screens(self, module: str, name: str) -> list[Any]:
         """The open screens of class ``name`` (from ``promisetrack.tui.screens.<module>``)."""
@@ -235,7 +281,7 @@ class PromiseTrackApp(App[int]):
         screen = self.screen
         if _is(screen, "detail", "DetailScreen"):
             return screen.row  # type: ignore[attr-defined, no-any-return]
-        if _is(screen, "review", "ReviewScreen"):
+        if _is(screen, "review", "ReviewScreen") or isinstance(screen, AlertsScreen):
             return screen.current_row  # type: ignore[attr-defined, no-any-return]
         pid = self.board.cursor_pid
         return self.board.by_id.get(pid) if pid is not None else None
@@ -289,6 +335,47 @@ class PromiseTrackApp(App[int]):
         from promisetrack.tui.screens.forms import FlagForm, UnflagForm
 
         self._form("flag", lambda desk, row: (UnflagForm if row.promise.blocked else FlagForm)(desk, row))
+
+    def action_wait(self) -> None:
+        from promisetrack.tui.screens.waiting import wait_or_resume
+
+        self._form("wait on the customer for", wait_or_resume)
+
+    def _alerting_row(self, doing: str) -> Row | None:
+        row = self._open_row(doing)
+        if row is not None and alert_key(row) is None:
+            shown = row.risk.value.replace("_", " ") if row.risk else "closed"
+            self.notify(f"Promise {row.promise.id} has no alert to {doing}: it is {shown}.", severity="warning")
+            return None
+        return row
+
+    def action_acknowledge(self) -> None:
+        row = self._alerting_row("acknowledge")
+        if row is not None:
+            key = alert_key(row)
+            self._acknowledge(row.promise.id, self.raised.get(key) if key else None)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _acknowledge(self, pid: int, raised: datetime | None) -> None:
+        try:
+            self.desk.acknowledge(pid, raised)
+        except (PromiseError, DataError) as exc:
+            self.notify(exc.message, title="Acknowledge", severity="warning", markup=False)
+            return
+        self.notify(f"{pid}: alert acknowledged — it is yours, {self.desk.user}", title="Acknowledged", markup=False)
+        self.call_from_thread(self.refresh_board, False, pid)
+
+    def action_snooze(self) -> None:
+        from promisetrack.tui.screens.waiting import SnoozeForm
+
+        row = self._alerting_row("snooze")
+        if row is not None:
+            self.push_screen(SnoozeForm(self.desk, row), self.saved)
+
+    def action_alerts(self) -> None:
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen(self.desk.calendar.tz, self.rows, self.raised,
+                                          self.board.now or self.desk.now()))
 
     def action_detail(self) -> None:
         from promisetrack.tui.screens.detail import DetailScreen
@@ -365,6 +452,12 @@ class PromiseTrackApp(App[int]):
                     yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
                                         partial(self.run_action, binding.action, screen))
         yield from super().get_system_commands(screen)
+
+
+def _names(rows: list[Row], shown: int = 5) -> str:
+    """``1001 Bo, 1002 Ana Lima, … and 4 more``."""
+    names = ", ".join(f"{r.promise.id} {r.promise.customer.name}" for r in rows[:shown])
+    return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
 def _minute(moment: datetime) -> datetime:

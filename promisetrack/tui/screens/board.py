@@ -32,6 +32,13 @@ BOARD_BINDINGS = [
     Binding("x", "app.cancel", "Cancel", tooltip="cancel the promise (a reason is required)"),
     Binding("a", "app.reassign", "Reassign", show=False, tooltip="give the promise to a colleague"),
     Binding("f", "app.flag", "Flag", show=False, tooltip="flag as blocked (waiting on someone), or unflag"),
+    Binding("w", "app.wait", "Wait", show=False,
+            tooltip="waiting on the customer (the risk clock pauses), or resume when they come back"),
+    Binding("space", "app.acknowledge", "Ack", key_display="space", show=False,
+            tooltip="acknowledge the promise's alert: you own it (the risk stays)"),
+    Binding("z", "app.snooze", "Snooze", show=False, tooltip="snooze the alert: 15 minutes, 1 hour, tomorrow"),
+    Binding("exclamation_mark", "app.alerts", "Alerts", key_display="!",
+            tooltip="alerts: every at-risk and overdue promise, newest first, and who acknowledged"),
     Binding("u", "app.undo", "Undo", show=False, tooltip="undo your last change"),
     Binding("slash", "filter", "Filter", key_display="/", tooltip="filter by text: customer, phone, promise…"),
     Binding("m", "mine", "Mine", tooltip="only my promises (press again for everyone's)"),
@@ -76,6 +83,7 @@ class BoardScreen(Screen[None]):
         self.by_id: dict[int, Row] = {}
         self.now: datetime | None = None
         self.role_play = False
+        self.unacknowledged = 0  # overdue promises nobody has acknowledged (the app counts them)
         self.due_times = DueTimes(desk.calendar.tz)
 
     def compose(self) -> ComposeResult:
@@ -121,6 +129,7 @@ class BoardScreen(Screen[None]):
         self.query_one(SummaryBar).show(Summary(
             open=len(self.rows), at_risk=levels.count(Risk.AT_RISK), overdue=levels.count(Risk.OVERDUE),
             shown=len(visible), user=self.desk.user, now=self.now.astimezone(tz),
+            waiting=levels.count(Risk.WAITING), unacknowledged=self.unacknowledged,
             text_filter=self.text_filter.strip(), mine=self.mine, role_play=self.role_play,
         ))
         empty = self.query_one("#empty", Static)

@@ -24,12 +24,14 @@ EXTRA_KEYS = [
 ]
 
 ABOUT = """\
-The board lists every open promise: overdue first, then at risk, then by due.
+The board lists every open promise: overdue first, then at risk, then waiting, then by due.
  OVERDUE  its due has passed.   AT RISK  something makes it hard to keep — the reason is on the row and
 under the list (little time left, the category usually takes longer, the owner's day is full, blocked,
-no contact for a while).   ! before a name: the customer came with a complaint.
-It re-checks every minute and shows changes made on other desks within a second; a promise that turns
-at risk or overdue pops up a notice and rings the bell."""
+no contact for a while, a customer whose last two promises broke).   WAITING  on the customer (w): no risk
+rule runs, and on resume the due moves on by the business time waited.   ! before a name: a complaint.
+It re-checks every minute and shows changes made on other desks within a second. A promise that turns
+at risk or overdue raises an alert (a notice and the bell); space acknowledges it, z snoozes it, ! lists
+them all. An overdue alert nobody acknowledged reminds again every {remind:g} business minutes."""
 
 
 def key_lines(bindings: list[Binding]) -> Content:
@@ -46,7 +48,9 @@ class HelpScreen(ModalScreen[None]):
             keys = [(b.key_display or b.key, b.tooltip or b.description) for b in BOARD_BINDINGS] + EXTRA_KEYS
             lines = [Content.assemble((f"{key:>7}  ", "bold $accent"), text) for key, text in keys]
             yield Static(Content("\n").join(lines), id="help-keys")
-            yield Static(Content(ABOUT), id="help-about")
+            desk = getattr(self.app, "desk", None)
+            remind = desk.settings.remind_every_minutes if desk else 30
+            yield Static(Content(ABOUT.format(remind=remind)), id="help-about")
             yield Label("Supervisor review (v)", classes="form-title")
             yield Static(key_lines(REVIEW_BINDINGS), id="help-review")
             yield Label("Stats (s)", classes="form-title")

@@ -1,4 +1,4 @@
-"""The risk badge: ``OVERDUE`` / ``AT RISK`` / ``ok`` with its reasons, as a table cell and as a widget."""
+"""The risk badge: ``OVERDUE`` / ``AT RISK`` / ``WAITING`` / ``ok`` with its reasons, as a table cell and a widget."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from textual.widgets import Static
 
 from promisetrack.model import Risk
 
-LABELS = {Risk.OVERDUE: "OVERDUE", Risk.AT_RISK: "AT RISK", Risk.OK: "ok"}
+LABELS = {Risk.OVERDUE: "OVERDUE", Risk.AT_RISK: "AT RISK", Risk.WAITING: "WAITING", Risk.OK: "ok"}
 # Table cells are Rich renderables, which CSS cannot reach: these are the badge's colours there.
-CELL_STYLES = {Risk.OVERDUE: "bold white on dark_red", Risk.AT_RISK: "bold black on yellow", Risk.OK: "green"}
-CSS_CLASSES = {Risk.OVERDUE: "-overdue", Risk.AT_RISK: "-at-risk", Risk.OK: "-ok"}
+CELL_STYLES = {Risk.OVERDUE: "bold white on dark_red", Risk.AT_RISK: "bold black on yellow",
+               Risk.WAITING: "bold white on dark_blue", Risk.OK: "green"}
+CSS_CLASSES = {Risk.OVERDUE: "-overdue", Risk.AT_RISK: "-at-risk", Risk.WAITING: "-waiting", Risk.OK: "-ok"}
 
 
 def badge_cell(level: Risk | None, reasons: tuple[str, ...] = (), *, with_reasons: bool = True) -> Text:

@@ -1,4 +1,5 @@
-"""The summary bar over the board: open / at-risk / overdue counts, the filters in force, the user and the clock."""
+"""The summary bar over the board: open / at-risk / overdue / waiting counts, unacknowledged alerts, the filters
+in force, the user and the clock."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class Summary:
     shown: int
     user: str
     now: datetime
+    waiting: int = 0
+    unacknowledged: int = 0  # overdue promises whose alert nobody has acknowledged
     text_filter: str = ""
     mine: bool = False
     role_play: bool = False
@@ -30,8 +33,11 @@ class SummaryBar(Static):
             ("promisetrack", "bold"), "  ",
             (f"{s.open} open", "bold"), " · ",
             (f"{s.at_risk} at risk", "bold $warning" if s.at_risk else ""), " · ",
-            (f"{s.overdue} overdue", "bold $error" if s.overdue else ""),
+            (f"{s.overdue} overdue", "bold $error" if s.overdue else ""), " · ",
+            (f"{s.waiting} waiting", "bold $accent" if s.waiting else ""),
         ]
+        if s.unacknowledged:
+            parts += ["   ", (f"! {s.unacknowledged} not acknowledged", "bold $error")]
         if s.mine or s.text_filter:
             shown = ("mine" if s.mine else "", f"“{s.text_filter}”" if s.text_filter else "")
             what = " and ".join(x for x in shown if x)
@@ -39,5 +45,5 @@ class SummaryBar(Static):
         clock = f"{s.now:%a %d %b %H:%M}"
         parts += ["   ", s.user, " · ", (clock, "bold")]
         if s.role_play:
-            parts.append(("  (role-play clock: t = +1 hour)", "dim"))
+            parts.append(("  (role-play: t = +1h)", "dim"))
         self.update(Content.assemble(*parts))
