@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
-from promisetrack.dates import BusinessCalendar, parse_due
+from promisetrack.dates import BusinessCalendar, parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
 from promisetrack.model import CHANNELS, Customer, Event, EventKind, Promise, Risk, Status, apply, rebuild
@@ -467,7 +467,8 @@ class Desk:
         category: str | None = None,
         complaint: bool = False,
     ) -> tuple[Promise, list[str]]:
-        """Make a promise. Returns it and the reality-check warnings (which do not stop it)."""
+        """Make a promise. Returns it and the warnings (which do not stop it): how a due at a wall time the clocks
+        skip or repeat was taken, then the reality check."""
         name = clean_text(customer, "customer name", limit=NAME_LIMIT)
         what_text = clean_text(what, "what was promised")
         phone = clean_text(phone, "phone", required=False, limit=NAME_LIMIT)
@@ -477,9 +478,9 @@ class Desk:
         owner_name = clean_text(owner or self.user, "owner", limit=NAME_LIMIT)
         category_name = clean_text(category or self.settings.default_category, "category", limit=NAME_LIMIT)
         now = self.now()
-        due_at = parse_due(due, now, self.calendar)
+        due_at, notes = parse_due_with_notes(due, now, self.calendar)
         with self.store.transaction() as tx:
-            warnings = self._check_records(tx.promises.values(), due_at, now, owner_name, category_name)
+            warnings = notes + self._check_records(tx.promises.values(), due_at, now, owner_name, category_name)
             linked = self._link_customer(tx, name, phone, email)
             pid = tx.next_id("promise")
             created = Event(EventKind.CREATED, now, self.user, {
@@ -507,12 +508,12 @@ class Desk:
 
     def reschedule(self, pid: int | str, due: str, note: str) -> tuple[Promise, list[str]]:
         text = clean_text(note, "note")
-        due_at = parse_due(due, self.now(), self.calendar)
+        due_at, notes = parse_due_with_notes(due, self.now(), self.calendar)
         current = self.get(pid)
         self._require_open(current, "rescheduled")
         if due_at == current.due:
             raise PromiseError(f"promise {current.id} is already due then")
-        warnings = self.check_promise(due_at, current.owner, current.category, current.id)
+        warnings = notes + self.check_promise(due_at, current.owner, current.category, current.id)
 
         def event(p: Promise) -> Event:
             self._require_open(p, "rescheduled")

@@ -61,6 +61,8 @@ CASES: dict[str, Case] = {
     "due absurdly many hours": Case((*ADD[:3], "--what", "x", "--due", "+999999999999h"), 2, "too far"),
     "due in the year 9999": Case((*ADD[:3], "--what", "x", "--due", "9999-12-31 23:59"), 2, "more than 5 years"),
     "due wrong weekday": Case((*ADD[:3], "--what", "x", "--due", "Mon 1 Dec 2026"), 2, "wrong weekday"),
+    "due +0bd": Case((*ADD[:3], "--what", "x", "--due", "+0bd"), 2, "would be overdue at once"),
+    "due in 0 hours": Case((*ADD[:3], "--what", "x", "--due", "in 0 hours"), 2, "would be overdue at once"),
     "--now unreadable": Case(("--now", "whenever", "list"), 2, "--now: can't read"),
     "--now in year 1": Case(("--now", "0001-01-01 00:00", "list"), 2, "pick a moment"),
     "--now off the calendar": Case(("--now", "+99999999d", "list"), 2, "too far"),

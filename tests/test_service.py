@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from promisetrack.errors import PromiseError
 from promisetrack.model import EventKind, Outcome, Risk, Status
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, open_desk, promise_json
-from tests.conftest import at
+from tests.conftest import at, write_settings
 
 
 def add(desk: Desk, customer: str = "Maria Lopez", due: str = "fri", **kw):
@@ -157,6 +158,23 @@ def test_add_returns_reality_check_warnings(desk: Desk) -> None:
     assert any("closed day" in w for w in warnings)
     _, warnings = desk.add("Bob", "call back", "+1h")
     assert any("business hours left" in w for w in warnings)
+
+
+def test_a_skipped_or_repeated_wall_time_is_kept_and_warned(tmp_path: Path, clock) -> None:
+    data_dir = tmp_path / "lisbon"
+    write_settings(data_dir, **{'"Europe/London"': '"Europe/Lisbon"'})
+    lisbon = open_desk(data_dir, user="ana", clock=clock)
+    _, warnings = lisbon.add("Bob", "call back", "2027-03-29 01:30")
+    assert warnings == ["Mon 29 Mar 01:30 is before opening (09:00)"]  # an ordinary night: the reality check only
+    promise, warnings = lisbon.add("Bob", "call back", "2027-03-28 01:30")
+    assert promise.due.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # kept: 02:30 WEST
+    assert warnings[0] == "01:30 does not exist on Sun 28 Mar 2027 (clocks go forward): taken as 02:30"
+    assert "Sun 28 Mar is a closed day" in warnings[1:]
+    moved, warnings = lisbon.reschedule(promise.id, "2027-10-31 01:30", "customer asked")
+    assert moved.due.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # kept: the first 01:30
+    assert warnings[0] == (
+        "01:30 happens twice on Sun 31 Oct 2027 (clocks go back): taken as the first, 01:30 WEST (+01:00)"
+    )
 
 
 def test_promise_json_has_the_contract_keys(desk: Desk) -> None:
