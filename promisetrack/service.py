@@ -96,8 +96,15 @@ def customer_record(c: Customer) -> dict[str, Any]:
 
 
 def resolve_user(cli_value: str | None) -> str:
-    """Who is at the desk: ``--user``, else $PROMISETRACK_USER, else the login name; stored in every event."""
-    if cli_value:
+    """Who is at the desk: ``--user``, else $PROMISETRACK_USER, else the login name; stored in every event.
+
+    A ``--user`` given empty or blank is refused, not read as "not given": events would otherwise be signed by
+    whoever is logged in, without a word.
+    """
+    if cli_value is not None:
+        if not cli_value.strip():
+            raise PromiseError("--user is empty: give a name, or leave --user out to use $PROMISETRACK_USER or the "
+                               "login name")
         return clean_text(cli_value, "--user", limit=NAME_LIMIT)
     env = os.environ.get("PROMISETRACK_USER")
     if env:

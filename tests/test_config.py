@@ -12,7 +12,7 @@ import pytest
 from promisetrack.clock import FixedClock, OffsetClock, shift
 from promisetrack.config import TEMPLATE, Settings, load_settings, resolve_data_dir, settings_from_toml
 from promisetrack.dates import BusinessCalendar, parse_due
-from promisetrack.errors import DataError
+from promisetrack.errors import DataError, PromiseError
 from tests.conftest import MONDAY
 
 
@@ -94,3 +94,14 @@ def test_a_summer_start_on_a_winter_clock_is_exact() -> None:
     assert running.now() == datetime(2027, 7, 1, 13, 30, tzinfo=lisbon)
     cal = BusinessCalendar(lisbon, {day: (time(9), time(17)) for day in range(5)})
     assert parse_due("+1bd", running.now(), cal) == datetime(2027, 7, 2, 13, 30, tzinfo=lisbon)
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\t"])
+def test_an_empty_data_dir_is_refused_not_the_default(value: str, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.setenv("PROMISETRACK_DATA", str(tmp_path / "env"))
+    with pytest.raises(PromiseError) as caught:
+        resolve_data_dir(value)
+    assert caught.value.message == (
+        "--data is empty: give a folder, or leave --data out to use $PROMISETRACK_DATA or the default data dir"
+    )

@@ -10,7 +10,7 @@ import pytest
 from promisetrack.errors import PromiseError
 from promisetrack.model import EventKind, Outcome, Risk, Status
 from promisetrack.outcomes import derive_outcome
-from promisetrack.service import Desk, open_desk, promise_json
+from promisetrack.service import Desk, open_desk, promise_json, resolve_user
 from tests.conftest import at, write_settings
 
 
@@ -196,3 +196,16 @@ def test_closed_promises_move_to_the_archive_and_stay_readable(desk: Desk, clock
     assert old not in snap.promises and new in snap.promises
     assert desk.store.archive_months() == ["2026-11"]
     assert desk.get(old).csat == 5
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\n"])
+def test_an_empty_user_is_refused_like_a_blank_one(value: str, monkeypatch: pytest.MonkeyPatch,
+                                                   data_dir: Path, clock) -> None:
+    monkeypatch.setenv("PROMISETRACK_USER", "ben")
+    message = "--user is empty: give a name, or leave --user out to use $PROMISETRACK_USER or the login name"
+    with pytest.raises(PromiseError) as caught:
+        resolve_user(value)
+    assert caught.value.message == message
+    with pytest.raises(PromiseError, match="--user is empty"):
+        open_desk(data_dir, user=value, clock=clock)
+    assert resolve_user(None) == "ben" and resolve_user(" ana ") == "ana"  # not given: the fall-backs still apply
