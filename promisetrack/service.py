@@ -19,7 +19,18 @@ from promisetrack.config import Settings, load_settings
 from promisetrack.dates import BusinessCalendar, parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
-from promisetrack.model import CHANNELS, Customer, Event, EventKind, Promise, Risk, Status, apply, rebuild
+from promisetrack.model import (
+    CHANNELS,
+    Customer,
+    Event,
+    EventKind,
+    Promise,
+    Risk,
+    Status,
+    action_noun,
+    apply,
+    rebuild,
+)
 from promisetrack.outcomes import derive_outcome
 from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
 from promisetrack.store import Snapshot, Store
@@ -598,14 +609,14 @@ class Desk:
             later = [e for e in promise.effective_events()[1:] if e.at > target.at and e.by != self.user]
             if later:
                 raise PromiseError(
-                    f"can't undo your {target.kind.value} of {pid}: {later[-1].by} changed it after you"
+                    f"can't undo your {action_noun(target.kind)} of {pid}: {later[-1].by} changed it after you"
                 )
             if target.kind is EventKind.CREATED:
                 tx.delete_promise(pid)
                 return f"undid adding promise {pid} (removed)"
             promise.events.append(self._event(EventKind.UNDONE, event=index, kind=target.kind.value))
             tx.put_promise(rebuild(promise).to_dict())
-        return f"undid {target.kind.value} of promise {pid}"
+        return f"undid the {action_noun(target.kind)} of promise {pid}"
 
     def kudos(self, person: str, note: str, from_customer: str = "") -> dict[str, Any]:
         """Record praise for a staff member, from a customer or a colleague."""

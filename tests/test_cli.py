@@ -100,7 +100,7 @@ def test_a_week_of_commands(cli: Cli) -> None:
     shown = cli.ok("show", "1002")
     assert "timeline" in shown and "rescheduled  due Wed 25 17:00 → Fri 27 15:00: supplier late" in shown
     # undo takes the latest change by time: the done logged with the clock at Tue 12:00
-    assert cli.ok("undo") == "undid done of promise 1003\n"
+    assert cli.ok("undo") == "undid the closing of promise 1003\n"
 
 
 @pytest.mark.parametrize(

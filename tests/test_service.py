@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from promisetrack.errors import PromiseError
-from promisetrack.model import EventKind, Outcome, Risk, Status
+from promisetrack.model import EventKind, Outcome, Risk, Status, action_noun
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, open_desk, promise_json, resolve_user
+from promisetrack.timeline import event_details
 from tests.conftest import at, write_settings
 
 
@@ -106,10 +107,10 @@ def test_undo_is_the_users_own_last_change(desk: Desk, clock) -> None:
     desk.reschedule(pid, "mon", "asked for later")
     clock.advance(timedelta(minutes=5))
     desk.done(pid, 4)
-    assert desk.undo() == f"undid done of promise {pid}"
+    assert desk.undo() == f"undid the closing of promise {pid}"
     p = desk.get(pid)
     assert p.is_open and p.csat is None and p.due == at(30, 17)
-    assert desk.undo() == f"undid rescheduled of promise {pid}"
+    assert desk.undo() == f"undid the reschedule of promise {pid}"
     p = desk.get(pid)
     assert p.due == p.original_due == at(27, 17)
     assert [e.kind for e in p.events][-1] is EventKind.UNDONE  # history kept, nothing erased
@@ -123,9 +124,40 @@ def test_undo_refuses_when_a_colleague_changed_it_since(desk: Desk, clock) -> No
     ben = open_desk(desk.store.data_dir, user="ben", clock=clock)
     clock.advance(timedelta(minutes=1))
     ben.contact(pid, "called the customer")
-    with pytest.raises(PromiseError, match="ben changed it after you"):
+    with pytest.raises(PromiseError) as caught:
         desk.undo()
-    assert ben.undo() == f"undid contacted of promise {pid}"
+    assert caught.value.message == f"can't undo your adding of {pid}: ben changed it after you"
+    assert ben.undo() == f"undid the contact of promise {pid}"
+
+
+def test_undo_names_the_change_in_words(desk: Desk, clock) -> None:
+    pid = add(desk).id
+    clock.advance(timedelta(minutes=1))
+    desk.reschedule(pid, "mon", "asked for later")
+    ben = open_desk(desk.store.data_dir, user="ben", clock=clock)
+    clock.advance(timedelta(minutes=1))
+    ben.note(pid, "customer rang")
+    with pytest.raises(PromiseError) as caught:
+        desk.undo()
+    assert caught.value.message == f"can't undo your reschedule of {pid}: ben changed it after you"
+    assert ben.undo() == f"undid the note of promise {pid}"
+    assert desk.undo() == f"undid the reschedule of promise {pid}"
+    undone = desk.get(pid).events[-1]
+    assert event_details(undone, clock.now(), desk.calendar.tz) == "undid the reschedule"
+
+
+@pytest.mark.parametrize(
+    ("kind", "noun"),
+    [
+        (EventKind.CREATED, "adding"), (EventKind.CONTACTED, "contact"), (EventKind.RESCHEDULED, "reschedule"),
+        (EventKind.REASSIGNED, "reassignment"), (EventKind.FLAGGED, "flag"), (EventKind.DONE, "closing"),
+        (EventKind.CANCELLED, "cancellation"), (EventKind.REOPENED, "reopening"), (EventKind.NOTE, "note"),
+        ("rescheduled", "reschedule"), ("waiting", "wait on the customer"), ("resumed", "resume"),
+        ("acknowledged", "acknowledgement"), ("snoozed", "snooze"), ("teleported", "teleported"),
+    ],
+)
+def test_every_kind_of_change_has_a_noun(kind: str, noun: str) -> None:
+    assert action_noun(kind) == noun
 
 
 def test_board_order_overdue_then_at_risk_then_by_due(desk: Desk, clock) -> None:
