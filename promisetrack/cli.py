@@ -6,6 +6,8 @@ Exit status: 0 done, 2 bad input (nothing written), 1 a problem with the data di
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -19,6 +21,17 @@ EXIT_INPUT, EXIT_DATA = 2, 1
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _port(value: str) -> int:
+    """``--port``: a TCP port; anything else is one line and exit 2 here, not a traceback from the server later."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 1 to 65535, not {value!r}")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the board in a browser (needs the 'serve' extra: textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port, 1 to 65535 (default: 8000)")
 
     report = sub.add_parser("report", help="figures of a month, ISO week or date range (default: this month)")
     report.add_argument("--month", metavar="YYYY-MM")
@@ -364,26 +377,67 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int | None]] = {
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """The board in a browser: each visitor gets ``promisetrack`` run with the same global options."""
-    import shlex
-    from pathlib import Path
+    """The board in a browser: each visitor gets ``promisetrack`` run with the same global options.
 
+    What each visitor's board would refuse (``--data ""``, ``--user ""``) and an address that cannot be listened on
+    are refused here, before textual-serve is imported: it would fail later, in each browser or with a traceback.
+    """
+    import shlex
+
+    from promisetrack.config import resolve_data_dir
+    from promisetrack.service import resolve_user
+
+    command = [sys.executable, "-m", "promisetrack"]
+    if args.data is not None:
+        command += ["--data", str(resolve_data_dir(args.data).resolve())]
+    if args.now:
+        command += ["--now", args.now]
+    if args.user is not None:
+        command += ["--user", resolve_user(args.user)]
+    check_listen(args.host, args.port)
     try:
         from textual_serve.server import Server
     except ImportError:
         print("promisetrack: error: serve needs textual-serve: pip install 'promisetrack[serve]'", file=sys.stderr)
         return EXIT_INPUT
-    command = [sys.executable, "-m", "promisetrack"]
-    if args.data:
-        command += ["--data", str(Path(args.data).expanduser().resolve())]
-    if args.now:
-        command += ["--now", args.now]
-    if args.user:
-        command += ["--user", args.user]
     if args.demo:
         command.append("--demo")
     Server(shlex.join(command), host=args.host, port=args.port, title="promisetrack").serve()
     return 0
+
+
+def check_listen(host: str, port: int) -> None:
+    """Raise PromiseError unless ``host:port`` can be listened on now (a port in use, an address not on this machine,
+    an unknown host name). Binds as asyncio's server will — every address the host resolves to, SO_REUSEADDR on
+    POSIX, IPv6 sockets v6-only, an address family the machine lacks passed over while another binds — and lets go.
+    """
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        raise PromiseError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    errors = [error for address in addresses if (error := _bind_error(address)) is not None]
+    fatal = [e for e in errors if e.errno != errno.EADDRNOTAVAIL] or (errors if len(errors) == len(addresses) else [])
+    if fatal:
+        raise PromiseError(f"cannot listen on {host}:{port}: {fatal[0].strerror or fatal[0]}")
+
+
+def _bind_error(address: tuple[Any, ...]) -> OSError | None:
+    """Why a socket cannot be bound to one of ``getaddrinfo``'s addresses; None if it can."""
+    import socket
+
+    family, kind, proto, _, where = address
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            if os.name == "posix":
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            probe.bind(where)
+    except OSError as exc:
+        return exc
+    return None
 
 
 def run(argv: Sequence[str] | None = None) -> int:

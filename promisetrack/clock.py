@@ -48,11 +48,15 @@ class FixedClock:
 
 
 class OffsetClock:
-    """Starts at ``start`` and runs on with the real clock (``--now``); may be advanced for role-play."""
+    """Starts at ``start`` and runs on with the real clock (``--now``); may be advanced for role-play.
+
+    The offset is elapsed time, taken through UTC: ``start - base.now()`` on two datetimes of one zone is wall-clock
+    time, an hour off whenever a DST change lies between them (a summer ``--now`` run in winter).
+    """
 
     def __init__(self, start: datetime, base: Clock) -> None:
         self._base = base
-        self._offset = start - base.now()
+        self._offset = start.astimezone(UTC) - base.now().astimezone(UTC)
 
     def now(self) -> datetime:
         return shift(self._base.now(), self._offset)

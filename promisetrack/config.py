@@ -11,7 +11,7 @@ from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from promisetrack.errors import DataError
+from promisetrack.errors import DataError, PromiseError
 
 SETTINGS_FILE = "settings.toml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -129,8 +129,15 @@ def default_data_dir() -> Path:
 
 
 def resolve_data_dir(cli_value: str | None) -> Path:
-    """``--data`` > ``$PROMISETRACK_DATA`` > the platform's user data dir."""
-    if cli_value:
+    """``--data`` > ``$PROMISETRACK_DATA`` > the platform's user data dir.
+
+    ``--data ""`` is a mistake (an unset shell variable, most often), not a wish for the default: refused, so that
+    nothing is written somewhere the person did not mean.
+    """
+    if cli_value is not None:
+        if not cli_value.strip():
+            raise PromiseError("--data is empty: give a folder, or leave --data out to use $PROMISETRACK_DATA or the "
+                               "default data dir")
         return Path(cli_value).expanduser()
     env = os.environ.get("PROMISETRACK_DATA")
     return Path(env).expanduser() if env else default_data_dir()

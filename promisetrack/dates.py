@@ -3,6 +3,7 @@
 Pure core: nothing here reads the wall clock; ``now`` is always an argument. Wall times are built with
 ``datetime.combine(..., tzinfo=tz)`` and normalised through UTC, so a wall time in a spring-forward gap
 resolves to a real instant (02:30 on a gap day reads as 03:30) and an ambiguous one to its first occurrence.
+The phrase readers hand back such a wall time naive, so that ``parse_due_with_notes`` can say when it was one of those.
 Elapsed-time arithmetic is done on UTC datetimes (aware ``+`` on one zone is wall-clock arithmetic).
 """
 
@@ -189,11 +190,14 @@ class BusinessCalendar:
         local = _aware(moment, self.tz)
         if days == 0:
             return local
-        d = local.date()
+        return wall(self.open_day_after(local.date(), days), local.time(), self.tz)
+
+    def open_day_after(self, d: date, days: int) -> date:
+        """The ``days``-th open day after ``d`` (before it when negative); ``d`` itself for 0."""
         step = self.next_open_day if days > 0 else self.previous_open_day
         for _ in range(abs(days)):
             d = step(d)
-        return wall(d, local.time(), self.tz)
+        return d
 
     # -- ends of periods
 
@@ -409,29 +413,84 @@ def parse_due(phrase: str, now: datetime, cal: BusinessCalendar, *, allow_past: 
     """Read a due phrase (see ARCHITECTURE §3) relative to ``now``; an aware datetime in ``cal.tz``.
 
     Our grammar is tried first; only phrases that name a month or a numeric date go on to dateutil.
-    Raises PromiseError when the phrase is empty, unreadable, or (unless ``allow_past``) in the past or more than
-    ``MAX_AHEAD`` ahead.
+    Raises PromiseError when the phrase is empty, unreadable, or (unless ``allow_past``) in the past, a zero amount
+    of time (``+0h``: overdue at once) or more than ``MAX_AHEAD`` ahead.
     """
+    return parse_due_with_notes(phrase, now, cal, allow_past=allow_past)[0]
+
+
+def parse_due_with_notes(
+    phrase: str, now: datetime, cal: BusinessCalendar, *, allow_past: bool = False
+) -> tuple[datetime, list[str]]:
+    """``parse_due``, with notes on how the phrase was taken: a wall time the clocks skip or show twice
+    (``local_time_warnings``). The notes are warnings to show, not errors."""
     text = " ".join(phrase.split())
     if not text:
         raise PromiseError(f"the due is empty: try {PHRASE_EXAMPLES}")
     now = _aware(now, cal.tz)
     try:
-        due = _read(text, now, cal)
-        if due is not None:
-            due = due.astimezone(cal.tz)
+        reading = _read(text, now, cal)
+        due = None if reading is None else _aware(reading, cal.tz)
     except OverflowError:  # "+99999999d" runs off the calendar (past the year 9999)
         raise PromiseError(f'the due "{text}" is too far from now: try {PHRASE_EXAMPLES}') from None
-    if due is None:
+    if reading is None or due is None:
         raise PromiseError(_unreadable(text, now, cal))
-    if _utc(due) < _utc(now) and not allow_past:
-        raise PromiseError(f'the due "{text}" ({format_due(due, now, cal.tz)}) is in the past')
-    if _utc(due) - _utc(now) > MAX_AHEAD and not allow_past:
+    if not allow_past:
+        _require_ahead(text, due, now, cal.tz)
+    return due, local_time_warnings(reading, cal.tz)
+
+
+def _require_ahead(text: str, due: datetime, now: datetime, tz: tzinfo) -> None:
+    """A due must lie ahead, within ``MAX_AHEAD``; a zero amount (``+0bd``) is refused like the past, since the
+    promise would be overdue the moment it was made."""
+    if _utc(due) < _utc(now):
+        raise PromiseError(f'the due "{text}" ({format_due(due, now, tz)}) is in the past')
+    if _is_zero_amount(text):
         raise PromiseError(
-            f'the due "{text}" ({format_due(due, now, cal.tz)}) is more than {MAX_AHEAD.days // 365} years ahead: '
+            f'the due "{text}" ({format_due(due, now, tz)}) is now, so the promise would be overdue at once: '
+            f"try {PHRASE_EXAMPLES}"
+        )
+    if _utc(due) - _utc(now) > MAX_AHEAD:
+        raise PromiseError(
+            f'the due "{text}" ({format_due(due, now, tz)}) is more than {MAX_AHEAD.days // 365} years ahead: '
             "check the year"
         )
-    return due
+
+
+def _is_zero_amount(text: str) -> bool:
+    """``+0h``, ``in 0 business days``, ``+0.0d``: a relative phrase of no time at all."""
+    match = _RELATIVE_RE.fullmatch(text.lower().removeprefix("by "))
+    return match is not None and match["n"] not in ("a", "an") and float(match["n"]) == 0
+
+
+def local_time_warnings(asked: datetime, tz: tzinfo) -> list[str]:
+    """What a wall time that the clocks of ``tz`` skip or show twice was taken as; [] for any other.
+
+    ``asked`` is the naive wall time a phrase named (an aware one is an instant already, so []). A skipped time
+    moves on by the gap and a repeated one is its first occurrence (``wall``); that choice stays, but the person
+    at the desk should see which moment the promise got.
+    """
+    if asked.tzinfo is not None:
+        return []
+    asked = asked.replace(fold=0)
+    taken = wall(asked.date(), asked.time(), tz)
+    day = f"{_day_label(asked.date())} {asked.year}"
+    if taken.replace(tzinfo=None) != asked:
+        where = _hhmm(taken) if taken.date() == asked.date() else f"{_day_label(taken.date())} {_hhmm(taken)}"
+        return [f"{_hhmm(asked)} does not exist on {day} (clocks go forward): taken as {where}"]
+    if asked.replace(tzinfo=tz, fold=1).utcoffset() != taken.utcoffset():
+        return [
+            f"{_hhmm(asked)} happens twice on {day} (clocks go back): taken as the first, "
+            f"{_hhmm(taken)} {taken.tzname()} ({_offset_text(taken)})"
+        ]
+    return []
+
+
+def _offset_text(moment: datetime) -> str:
+    """``+01:00``: the UTC offset as people write it (``%z`` gives ``+0100``)."""
+    minutes = int((moment.utcoffset() or timedelta()).total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _unreadable(text: str, now: datetime, cal: BusinessCalendar) -> str:
@@ -439,8 +498,9 @@ def _unreadable(text: str, now: datetime, cal: BusinessCalendar) -> str:
     lowered = text.lower()
     if lowered.startswith("next ") and _WEEKDAY_WORD_RE.fullmatch(lowered[5:]):
         day = lowered[5:]
-        first = _read(day, now, cal)
-        if first is not None:
+        reading = _read(day, now, cal)
+        if reading is not None:
+            first = _aware(reading, cal.tz)
             second = first + timedelta(days=7)
             return (
                 f'"{text}" could mean {format_due(first, now, cal.tz)} or {format_due(second, now, cal.tz)}: '
@@ -450,6 +510,7 @@ def _unreadable(text: str, now: datetime, cal: BusinessCalendar) -> str:
 
 
 def _read(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
+    """The moment ``text`` names: aware, or naive for a wall time in the desk's zone (see ``local_time_warnings``)."""
     if text.lower().startswith("by "):
         text = text[3:]
     lowered = text.lower()
@@ -482,6 +543,8 @@ def _read_relative(text: str, now: datetime, cal: BusinessCalendar) -> datetime 
     amount = 1.0 if match["n"] in ("a", "an") else float(match["n"])
     if unit is None or (unit in _WHOLE_UNITS and not amount.is_integer()):
         return None
+    if amount == 0:
+        return now  # exactly now (a wall time rebuilt from a repeated hour's second half would be an hour early)
     if unit == "minutes":
         return now.astimezone(UTC) + timedelta(minutes=amount)
     if unit == "hours":
@@ -489,9 +552,9 @@ def _read_relative(text: str, now: datetime, cal: BusinessCalendar) -> datetime 
     if unit == "business hours":
         return cal.add_business_hours(now, amount)
     if unit == "business days":
-        return cal.add_business_days(now, int(amount))
+        return datetime.combine(cal.open_day_after(now.date(), int(amount)), now.time())
     days = int(amount) * (7 if unit == "weeks" else 1)
-    return wall(now.date() + timedelta(days=days), now.time(), cal.tz)
+    return datetime.combine(now.date() + timedelta(days=days), now.time())
 
 
 def _read_day_time(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
@@ -506,7 +569,7 @@ def _read_day_time(text: str, now: datetime, cal: BusinessCalendar) -> datetime 
     if time_word is None:
         return cal.closing(d)
     t = _time_from_word(time_word)
-    return None if t is None else wall(d, t, cal.tz)
+    return None if t is None else datetime.combine(d, t)
 
 
 def _read_bare_time(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
@@ -518,9 +581,9 @@ def _read_bare_time(text: str, now: datetime, cal: BusinessCalendar) -> datetime
 
 
 def _next_time(t: time, now: datetime, tz: tzinfo) -> datetime:
-    """Today at ``t`` if that is still ahead, else tomorrow at ``t``."""
-    today = wall(now.date(), t, tz)
-    return today if _utc(today) > _utc(now) else wall(now.date() + timedelta(days=1), t, tz)
+    """Today at ``t`` if that is still ahead, else tomorrow at ``t`` (a naive wall time)."""
+    today = datetime.combine(now.date(), t)
+    return today if _utc(wall(now.date(), t, tz)) > _utc(now) else today + timedelta(days=1)
 
 
 def _day_from_word(word: str, today: date) -> date | None:
@@ -558,7 +621,7 @@ def _read_iso(text: str, tz: tzinfo) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return _aware(parsed, tz)
+    return parsed if parsed.tzinfo is None else parsed.astimezone(tz)
 
 
 def _read_dateutil(text: str, now: datetime, cal: BusinessCalendar) -> datetime | None:
@@ -588,7 +651,7 @@ def _read_dateutil(text: str, now: datetime, cal: BusinessCalendar) -> datetime 
     moment = first.replace(year=year)
     if moment.tzinfo is not None:
         return moment.astimezone(cal.tz)
-    return wall(d, moment.time(), cal.tz)
+    return datetime.combine(d, moment.time())
 
 
 def _dateutil_zone(name: str | None, offset: int | None) -> tzinfo | None:

@@ -148,7 +148,7 @@ def open_demo(now: str | None, user: str | None) -> Desk:
     """A desk on a fresh demo data dir, filled with a week of history ending at its clock's start."""
     from promisetrack.service import open_desk
 
-    desk = open_desk(demo_dir(), now=now, user=user or "Ana")
+    desk = open_desk(demo_dir(), now=now, user="Ana" if user is None else user)  # --user "" is refused, not Ana
     populate(desk)
     return desk
 

@@ -50,6 +50,21 @@ class EventKind(StrEnum):
     UNDONE = "undone"
 
 
+# What each kind of change is called in a sentence: "your reschedule of 1001", "undid the closing of promise 1001".
+# Keyed by the stored value, with kinds newer versions write (waiting, snoozed, ...) too: undo and the timeline must
+# name a kind this version has no member for rather than fail (``action_noun`` falls back to the value itself).
+ACTION_NOUNS: dict[str, str] = {
+    "created": "adding", "contacted": "contact", "rescheduled": "reschedule", "reassigned": "reassignment",
+    "flagged": "flag", "done": "closing", "cancelled": "cancellation", "reopened": "reopening", "note": "note",
+    "waiting": "wait on the customer", "resumed": "resume", "acknowledged": "acknowledgement", "snoozed": "snooze",
+}  # fmt: skip
+
+
+def action_noun(kind: str) -> str:
+    """``rescheduled`` -> ``reschedule``: an event kind (a member or its stored value) as a noun for a sentence."""
+    return ACTION_NOUNS.get(str(kind), str(kind))
+
+
 CHANNELS = ("phone", "email", "sms", "in-person")
 # Stored value -> member, looked up directly: ``EventKind(value)`` goes through the enum's metaclass, which costs
 # more than the rest of reading an event (a board reads every event of 2,000 promises as it opens). An unknown

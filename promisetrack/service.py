@@ -17,10 +17,21 @@ from typing import TYPE_CHECKING, Any
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
-from promisetrack.dates import BusinessCalendar, parse_due
+from promisetrack.dates import BusinessCalendar, parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
-from promisetrack.model import CHANNELS, Customer, Event, EventKind, Promise, Risk, Status, apply, rebuild
+from promisetrack.model import (
+    CHANNELS,
+    Customer,
+    Event,
+    EventKind,
+    Promise,
+    Risk,
+    Status,
+    action_noun,
+    apply,
+    rebuild,
+)
 from promisetrack.outcomes import derive_outcome
 from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
 from promisetrack.store import Snapshot, Store
@@ -97,8 +108,15 @@ def customer_record(c: Customer) -> dict[str, Any]:
 
 
 def resolve_user(cli_value: str | None) -> str:
-    """Who is at the desk: ``--user``, else $PROMISETRACK_USER, else the login name; stored in every event."""
-    if cli_value:
+    """Who is at the desk: ``--user``, else $PROMISETRACK_USER, else the login name; stored in every event.
+
+    A ``--user`` given empty or blank is refused, not read as "not given": events would otherwise be signed by
+    whoever is logged in, without a word.
+    """
+    if cli_value is not None:
+        if not cli_value.strip():
+            raise PromiseError("--user is empty: give a name, or leave --user out to use $PROMISETRACK_USER or the "
+                               "login name")
         return clean_text(cli_value, "--user", limit=NAME_LIMIT)
     env = os.environ.get("PROMISETRACK_USER")
     if env:
@@ -476,7 +494,8 @@ class Desk:
         category: str | None = None,
         complaint: bool = False,
     ) -> tuple[Promise, list[str]]:
-        """Make a promise. Returns it and the reality-check warnings (which do not stop it)."""
+        """Make a promise. Returns it and the warnings (which do not stop it): how a due at a wall time the clocks
+        skip or repeat was taken, then the reality check."""
         name = clean_text(customer, "customer name", limit=NAME_LIMIT)
         what_text = clean_text(what, "what was promised")
         phone = clean_text(phone, "phone", required=False, limit=NAME_LIMIT)
@@ -486,9 +505,9 @@ class Desk:
         owner_name = clean_text(owner or self.user, "owner", limit=NAME_LIMIT)
         category_name = clean_text(category or self.settings.default_category, "category", limit=NAME_LIMIT)
         now = self.now()
-        due_at = parse_due(due, now, self.calendar)
+        due_at, notes = parse_due_with_notes(due, now, self.calendar)
         with self.store.transaction() as tx:
-            warnings = self._check_records(tx.promises.values(), due_at, now, owner_name, category_name)
+            warnings = notes + self._check_records(tx.promises.values(), due_at, now, owner_name, category_name)
             linked = self._link_customer(tx, name, phone, email)
             pid = tx.next_id("promise")
             created = Event(EventKind.CREATED, now, self.user, {
@@ -516,12 +535,12 @@ class Desk:
 
     def reschedule(self, pid: int | str, due: str, note: str) -> tuple[Promise, list[str]]:
         text = clean_text(note, "note")
-        due_at = parse_due(due, self.now(), self.calendar)
+        due_at, notes = parse_due_with_notes(due, self.now(), self.calendar)
         current = self.get(pid)
         self._require_open(current, "rescheduled")
         if due_at == current.due:
             raise PromiseError(f"promise {current.id} is already due then")
-        warnings = self.check_promise(due_at, current.owner, current.category, current.id)
+        warnings = notes + self.check_promise(due_at, current.owner, current.category, current.id)
 
         def event(p: Promise) -> Event:
             self._require_open(p, "rescheduled")
@@ -679,14 +698,14 @@ class Desk:
             later = [e for e in promise.effective_events()[1:] if e.at > target.at and e.by != self.user]
             if later:
                 raise PromiseError(
-                    f"can't undo your {target.kind.value} of {pid}: {later[-1].by} changed it after you"
+                    f"can't undo your {action_noun(target.kind)} of {pid}: {later[-1].by} changed it after you"
                 )
             if target.kind is EventKind.CREATED:
                 tx.delete_promise(pid)
                 return f"undid adding promise {pid} (removed)"
             promise.events.append(self._event(EventKind.UNDONE, event=index, kind=target.kind.value))
             tx.put_promise(rebuild(promise).to_dict())
-        return f"undid {target.kind.value} of promise {pid}"
+        return f"undid the {action_noun(target.kind)} of promise {pid}"
 
     def kudos(self, person: str, note: str, from_customer: str = "") -> dict[str, Any]:
         """Record praise for a staff member, from a customer or a colleague."""

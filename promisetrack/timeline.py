@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from promisetrack.dates import format_due
-from promisetrack.model import Event, EventKind
+from promisetrack.model import Event, EventKind, action_noun
 
 
 def event_details(e: Event, now: datetime, tz: tzinfo) -> str:
@@ -46,6 +46,6 @@ def event_details(e: Event, now: datetime, tz: tzinfo) -> str:
         case EventKind.SNOOZED:
             return f"{str(d.get('level', '')).replace('_', ' ')} alert snoozed until {when('until')}"
         case EventKind.UNDONE:
-            return f"undid the {d.get('kind', '')}"
+            return f"undid the {action_noun(str(d.get('kind', '')))}"
         case _:
             return ""

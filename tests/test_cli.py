@@ -64,6 +64,19 @@ def test_reality_check_warns_on_stderr_and_still_adds(cli: Cli) -> None:
     assert "warning:" in result.stderr and "closed day" in result.stderr
 
 
+def test_a_wall_time_the_clocks_skip_or_repeat_is_warned_on_stderr(cli: Cli) -> None:
+    result = cli("add", "--customer", "Bob", "--what", "Call back", "--due", "2027-03-28 01:30")
+    assert result.returncode == 0 and result.stdout == "1001\n"
+    assert result.stderr.splitlines()[0] == (
+        "warning: 01:30 does not exist on Sun 28 Mar 2027 (clocks go forward): taken as 02:30"
+    )
+    assert cli.json("show", "1001")["due"] == "2027-03-28T02:30:00+01:00"
+    result = cli("reschedule", "1001", "--due", "2027-10-31 01:30", "--note", "later")
+    assert result.returncode == 0 and result.stderr.splitlines()[0] == (
+        "warning: 01:30 happens twice on Sun 31 Oct 2027 (clocks go back): taken as the first, 01:30 BST (+01:00)"
+    )
+
+
 def test_a_week_of_commands(cli: Cli) -> None:
     for name in ("Ann", "Bo", "Cy", "Di", "Ed"):
         cli.ok("add", "--customer", name, "--what", "thing", "--due", "wed")
@@ -87,7 +100,7 @@ def test_a_week_of_commands(cli: Cli) -> None:
     shown = cli.ok("show", "1002")
     assert "timeline" in shown and "rescheduled  due Wed 25 17:00 → Fri 27 15:00: supplier late" in shown
     # undo takes the latest change by time: the done logged with the clock at Tue 12:00
-    assert cli.ok("undo") == "undid done of promise 1003\n"
+    assert cli.ok("undo") == "undid the closing of promise 1003\n"
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import stat
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from promisetrack.clock import FixedClock, OffsetClock, shift
 from promisetrack.config import TEMPLATE, Settings, load_settings, resolve_data_dir, settings_from_toml
-from promisetrack.errors import DataError
+from promisetrack.dates import BusinessCalendar, parse_due
+from promisetrack.errors import DataError, PromiseError
 from tests.conftest import MONDAY
 
 
@@ -77,3 +79,29 @@ def test_clocks_advance_in_elapsed_time() -> None:
     london = ZoneInfo("Europe/London")
     before = datetime(2026, 10, 25, 0, 30, tzinfo=london)
     assert shift(before, timedelta(hours=24)) == datetime(2026, 10, 25, 23, 30, tzinfo=london)
+
+
+def test_a_summer_start_on_a_winter_clock_is_exact() -> None:
+    """``--now 2027-07-01T10:00`` run in January: the offset is elapsed time (through UTC), not wall time."""
+    lisbon = ZoneInfo("Europe/Lisbon")
+    base = FixedClock(datetime(2027, 1, 15, 9, 0, tzinfo=lisbon))  # WET, +00:00
+    start = datetime(2027, 7, 1, 10, 0, tzinfo=lisbon)  # WEST, +01:00
+    running = OffsetClock(start, base)
+    assert running.now() == start and running.now().utcoffset() == timedelta(hours=1)
+    base.advance(timedelta(minutes=90))
+    assert running.now() == datetime(2027, 7, 1, 11, 30, tzinfo=lisbon)
+    running.advance(timedelta(hours=2))
+    assert running.now() == datetime(2027, 7, 1, 13, 30, tzinfo=lisbon)
+    cal = BusinessCalendar(lisbon, {day: (time(9), time(17)) for day in range(5)})
+    assert parse_due("+1bd", running.now(), cal) == datetime(2027, 7, 2, 13, 30, tzinfo=lisbon)
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\t"])
+def test_an_empty_data_dir_is_refused_not_the_default(value: str, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.setenv("PROMISETRACK_DATA", str(tmp_path / "env"))
+    with pytest.raises(PromiseError) as caught:
+        resolve_data_dir(value)
+    assert caught.value.message == (
+        "--data is empty: give a folder, or leave --data out to use $PROMISETRACK_DATA or the default data dir"
+    )

@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from promisetrack.config import Settings
-from promisetrack.dates import PHRASE_EXAMPLES, BusinessCalendar, describe_due, format_due, parse_due
+from promisetrack.dates import (
+    PHRASE_EXAMPLES,
+    BusinessCalendar,
+    describe_due,
+    format_due,
+    local_time_warnings,
+    parse_due,
+    parse_due_with_notes,
+)
 from promisetrack.errors import PromiseError
 
 LONDON = ZoneInfo("Europe/London")
@@ -260,6 +268,51 @@ def test_ambiguous_fall_back_time_is_the_first_occurrence() -> None:
     assert due.utcoffset() == timedelta(hours=-4)
 
 
+LISBON = ZoneInfo("Europe/Lisbon")
+LISBON_CAL = BusinessCalendar(LISBON, WEEKDAYS_9_TO_5)
+LISBON_NOW = datetime(2027, 3, 20, 10, 0, tzinfo=LISBON)  # Sat: 28 Mar 01:00 -> 02:00, 31 Oct 02:00 -> 01:00
+
+
+@pytest.mark.parametrize(
+    ("phrase", "utc", "note"),
+    [
+        ("2027-03-28 01:30", datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+         "01:30 does not exist on Sun 28 Mar 2027 (clocks go forward): taken as 02:30"),
+        ("1:30am on 2027-03-28", datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+         "01:30 does not exist on Sun 28 Mar 2027 (clocks go forward): taken as 02:30"),
+        ("28 Mar 2027 1:30am", datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+         "01:30 does not exist on Sun 28 Mar 2027 (clocks go forward): taken as 02:30"),
+        ("2027-10-31 01:30", datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+         "01:30 happens twice on Sun 31 Oct 2027 (clocks go back): taken as the first, 01:30 WEST (+01:00)"),
+        ("2027-10-31T01:30:00", datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+         "01:30 happens twice on Sun 31 Oct 2027 (clocks go back): taken as the first, 01:30 WEST (+01:00)"),
+    ],
+)
+def test_a_skipped_or_repeated_wall_time_is_kept_and_noted(phrase: str, utc: datetime, note: str) -> None:
+    due, notes = parse_due_with_notes(phrase, LISBON_NOW, LISBON_CAL)
+    assert due.astimezone(UTC) == utc and parse_due(phrase, LISBON_NOW, LISBON_CAL) == due
+    assert notes == [note]
+
+
+def test_a_wall_time_reached_by_counting_days_is_noted_too() -> None:
+    saturday_0130 = datetime(2027, 3, 27, 1, 30, tzinfo=LISBON)
+    due, notes = parse_due_with_notes("+1d", saturday_0130, LISBON_CAL, allow_past=True)
+    assert (due.hour, due.minute) == (2, 30)
+    assert notes == ["01:30 does not exist on Sun 28 Mar 2027 (clocks go forward): taken as 02:30"]
+
+
+@pytest.mark.parametrize("phrase", ["2027-03-28 03:30", "2027-10-31 02:30", "+3h", "2027-10-31T01:30+00:00", "eow"])
+def test_ordinary_and_elapsed_time_dues_carry_no_note(phrase: str) -> None:
+    assert parse_due_with_notes(phrase, LISBON_NOW, LISBON_CAL)[1] == []
+    midnight = datetime(2027, 10, 31, 0, 0, tzinfo=LISBON)  # 90 minutes on is 01:30 WEST: counted, not chosen
+    assert parse_due_with_notes("+90m", midnight, LISBON_CAL, allow_past=True)[1] == []
+
+
+def test_local_time_warnings_of_an_instant_are_none() -> None:
+    assert local_time_warnings(datetime(2027, 3, 28, 1, 30), LISBON) != []
+    assert local_time_warnings(datetime(2027, 3, 28, 1, 30, tzinfo=UTC), LISBON) == []
+
+
 def test_phrases_are_compared_as_instants_in_the_repeated_hour() -> None:
     second_0130 = datetime(2026, 11, 1, 6, 30, tzinfo=UTC).astimezone(NEW_YORK)  # 01:30 EST, fold=1
     assert second_0130.fold == 1
@@ -313,7 +366,17 @@ def test_past_due_is_allowed_when_asked() -> None:
 
 
 def test_due_equal_to_now_is_not_past() -> None:
-    assert parse_due("+0h", MONDAY, CAL) == MONDAY
+    assert parse_due("today 10:30", MONDAY, CAL) == MONDAY
+
+
+@pytest.mark.parametrize("phrase", ["+0bd", "in 0 hours", "+0d", "+0h", "+0m", "+0bh", "in 0 business days", "+0.0h"])
+def test_a_zero_amount_is_refused_like_the_past(phrase: str) -> None:
+    with pytest.raises(PromiseError) as caught:
+        parse_due(phrase, MONDAY, CAL)
+    assert caught.value.message == (
+        f'the due "{phrase}" (today 10:30) is now, so the promise would be overdue at once: try {PHRASE_EXAMPLES}'
+    )
+    assert parse_due(phrase, MONDAY, CAL, allow_past=True) == MONDAY  # --now +0h is simply now
 
 
 def test_ambiguous_numeric_date_is_refused() -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from promisetrack.errors import PromiseError
-from promisetrack.model import EventKind, Outcome, Risk, Status
+from promisetrack.model import EventKind, Outcome, Risk, Status, action_noun
 from promisetrack.outcomes import derive_outcome
-from promisetrack.service import Desk, open_desk, promise_json
-from tests.conftest import at
+from promisetrack.service import Desk, open_desk, promise_json, resolve_user
+from promisetrack.timeline import event_details
+from tests.conftest import at, write_settings
 
 
 def add(desk: Desk, customer: str = "Maria Lopez", due: str = "fri", **kw):
@@ -105,10 +107,10 @@ def test_undo_is_the_users_own_last_change(desk: Desk, clock) -> None:
     desk.reschedule(pid, "mon", "asked for later")
     clock.advance(timedelta(minutes=5))
     desk.done(pid, 4)
-    assert desk.undo() == f"undid done of promise {pid}"
+    assert desk.undo() == f"undid the closing of promise {pid}"
     p = desk.get(pid)
     assert p.is_open and p.csat is None and p.due == at(30, 17)
-    assert desk.undo() == f"undid rescheduled of promise {pid}"
+    assert desk.undo() == f"undid the reschedule of promise {pid}"
     p = desk.get(pid)
     assert p.due == p.original_due == at(27, 17)
     assert [e.kind for e in p.events][-1] is EventKind.UNDONE  # history kept, nothing erased
@@ -122,9 +124,40 @@ def test_undo_refuses_when_a_colleague_changed_it_since(desk: Desk, clock) -> No
     ben = open_desk(desk.store.data_dir, user="ben", clock=clock)
     clock.advance(timedelta(minutes=1))
     ben.contact(pid, "called the customer")
-    with pytest.raises(PromiseError, match="ben changed it after you"):
+    with pytest.raises(PromiseError) as caught:
         desk.undo()
-    assert ben.undo() == f"undid contacted of promise {pid}"
+    assert caught.value.message == f"can't undo your adding of {pid}: ben changed it after you"
+    assert ben.undo() == f"undid the contact of promise {pid}"
+
+
+def test_undo_names_the_change_in_words(desk: Desk, clock) -> None:
+    pid = add(desk).id
+    clock.advance(timedelta(minutes=1))
+    desk.reschedule(pid, "mon", "asked for later")
+    ben = open_desk(desk.store.data_dir, user="ben", clock=clock)
+    clock.advance(timedelta(minutes=1))
+    ben.note(pid, "customer rang")
+    with pytest.raises(PromiseError) as caught:
+        desk.undo()
+    assert caught.value.message == f"can't undo your reschedule of {pid}: ben changed it after you"
+    assert ben.undo() == f"undid the note of promise {pid}"
+    assert desk.undo() == f"undid the reschedule of promise {pid}"
+    undone = desk.get(pid).events[-1]
+    assert event_details(undone, clock.now(), desk.calendar.tz) == "undid the reschedule"
+
+
+@pytest.mark.parametrize(
+    ("kind", "noun"),
+    [
+        (EventKind.CREATED, "adding"), (EventKind.CONTACTED, "contact"), (EventKind.RESCHEDULED, "reschedule"),
+        (EventKind.REASSIGNED, "reassignment"), (EventKind.FLAGGED, "flag"), (EventKind.DONE, "closing"),
+        (EventKind.CANCELLED, "cancellation"), (EventKind.REOPENED, "reopening"), (EventKind.NOTE, "note"),
+        ("rescheduled", "reschedule"), ("waiting", "wait on the customer"), ("resumed", "resume"),
+        ("acknowledged", "acknowledgement"), ("snoozed", "snooze"), ("teleported", "teleported"),
+    ],
+)
+def test_every_kind_of_change_has_a_noun(kind: str, noun: str) -> None:
+    assert action_noun(kind) == noun
 
 
 def test_board_order_overdue_then_at_risk_then_by_due(desk: Desk, clock) -> None:
@@ -159,6 +192,23 @@ def test_add_returns_reality_check_warnings(desk: Desk) -> None:
     assert any("business hours left" in w for w in warnings)
 
 
+def test_a_skipped_or_repeated_wall_time_is_kept_and_warned(tmp_path: Path, clock) -> None:
+    data_dir = tmp_path / "lisbon"
+    write_settings(data_dir, **{'"Europe/London"': '"Europe/Lisbon"'})
+    lisbon = open_desk(data_dir, user="ana", clock=clock)
+    _, warnings = lisbon.add("Bob", "call back", "2027-03-29 01:30")
+    assert warnings == ["Mon 29 Mar 01:30 is before opening (09:00)"]  # an ordinary night: the reality check only
+    promise, warnings = lisbon.add("Bob", "call back", "2027-03-28 01:30")
+    assert promise.due.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # kept: 02:30 WEST
+    assert warnings[0] == "01:30 does not exist on Sun 28 Mar 2027 (clocks go forward): taken as 02:30"
+    assert "Sun 28 Mar is a closed day" in warnings[1:]
+    moved, warnings = lisbon.reschedule(promise.id, "2027-10-31 01:30", "customer asked")
+    assert moved.due.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # kept: the first 01:30
+    assert warnings[0] == (
+        "01:30 happens twice on Sun 31 Oct 2027 (clocks go back): taken as the first, 01:30 WEST (+01:00)"
+    )
+
+
 def test_promise_json_has_the_contract_keys(desk: Desk) -> None:
     pid = add(desk, phone="123").id
     doc = promise_json(desk.row(pid))
@@ -178,3 +228,16 @@ def test_closed_promises_move_to_the_archive_and_stay_readable(desk: Desk, clock
     assert old not in snap.promises and new in snap.promises
     assert desk.store.archive_months() == ["2026-11"]
     assert desk.get(old).csat == 5
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\n"])
+def test_an_empty_user_is_refused_like_a_blank_one(value: str, monkeypatch: pytest.MonkeyPatch,
+                                                   data_dir: Path, clock) -> None:
+    monkeypatch.setenv("PROMISETRACK_USER", "ben")
+    message = "--user is empty: give a name, or leave --user out to use $PROMISETRACK_USER or the login name"
+    with pytest.raises(PromiseError) as caught:
+        resolve_user(value)
+    assert caught.value.message == message
+    with pytest.raises(PromiseError, match="--user is empty"):
+        open_desk(data_dir, user=value, clock=clock)
+    assert resolve_user(None) == "ben" and resolve_user(" ana ") == "ana"  # not given: the fall-backs still apply

@@ -224,7 +224,7 @@ async def test_undo(app: PromiseTrackApp, seeded: Desk, clock: FixedClock) -> No
         await settle(pilot)
         assert not seeded.get(1004).blocked
         assert cell(app, 1004, "risk") == " ok "
-        assert any("Undo: undid flagged of promise 1004" in t for t in toasts(app))
+        assert any("Undo: undid the flag of promise 1004" in t for t in toasts(app))
 
 
 async def test_a_closed_promise_cannot_be_changed_from_its_detail(app: PromiseTrackApp, seeded: Desk) -> None:
