@@ -75,6 +75,16 @@ def snooze_until(choice: str, now: datetime, cal: BusinessCalendar) -> datetime:
     raise ValueError(choice)
 
 
+def unacknowledged(rows: Iterable[AlertRow]) -> int:
+    """Overdue promises whose alert nobody has acknowledged (snoozed ones included): the board's header count."""
+    count = 0
+    for row in rows:
+        if row.risk is Risk.OVERDUE:
+            state = alert_state(row.promise, Risk.OVERDUE)
+            count += state is not None and state.acknowledged is None
+    return count
+
+
 class Reminders:
     """When an overdue promise whose alert nobody acknowledged reminds again: ``every`` business seconds after its
     last alert or reminder, or when its snooze ends. One instance per board; ``due`` is asked on every tick."""

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from promisetrack.alerts import Reminders, alert_state
+from promisetrack.alerts import Reminders, unacknowledged
 from promisetrack.clock import OffsetClock
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import Risk
@@ -198,9 +198,7 @@ class PromiseTrackApp(App[int]):
         self.rows = rows
         self.by_id = {r.promise.id: r for r in rows}
         self._note_raised(rows, now)
-        self.board.unacknowledged = sum(
-            1 for r in rows if r.risk is Risk.OVERDUE and (s := alert_state(r.promise, r.risk)) and not s.acknowledged
-        )
+        self.board.unacknowledged = unacknowledged(rows)
         self.board.show(rows, now)
         for review in self._screens("review", "ReviewScreen"):
             review.show(rows, now)
