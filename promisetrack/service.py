@@ -253,9 +253,9 @@ class Desk:
         """Lead times by category in the window ending ``now``: the done promises of the live file and the archived
         ones of the summary (ARCHITECTURE §5)."""
         if live.lead_closings is None:
-            summary = history.lead_entries(self._history(live))
             by_category: dict[str, list[history.Closing]] = {}
             with _stored_records(self.store):
+                summary = history.lead_entries(self._history(live))
                 for pid, doc in live.snapshot.promises.items():
                     seconds = record_lead_seconds(doc, self.calendar)
                     if seconds is not None:
@@ -419,10 +419,11 @@ class Desk:
         """Parse a due phrase the way ``add`` and ``reschedule`` will (raises PromiseError)."""
         return parse_due(phrase, now or self.now(), self.calendar)
 
-    def check_promise(self, due: datetime, owner: str, category: str, pid: int = 0) -> list[str]:
-        """The reality check: what would make this due hard to keep."""
+    def check_promise(self, due: datetime, owner: str, category: str, pid: int = 0, *, customer: int = 0
+                      ) -> list[str]:
+        """The reality check: what would make this due hard to keep (for this ``customer``, if known)."""
         now = self.now()
-        return reality_check(due, now, owner, category, self._context(now=now), pid)
+        return reality_check(due, now, owner, category, self._context(now=now), pid, customer)
 
     def _check_records(
         self, records: Iterable[Mapping[str, Any]], due: datetime, now: datetime, owner: str, category: str,
@@ -599,7 +600,8 @@ class Desk:
         self._require_open(current, "rescheduled")
         if due_at == current.due:
             raise PromiseError(f"promise {current.id} is already due then")
-        warnings = self.check_promise(due_at, current.owner, current.category, current.id)
+        warnings = self.check_promise(due_at, current.owner, current.category, current.id,
+                                      customer=current.customer.id)
 
         def event(p: Promise) -> Event:
             self._require_open(p, "rescheduled")

@@ -230,6 +230,7 @@ def test_two_archived_broken_promises_make_a_repeat_breaker(desk: Desk, clock: F
     assert {r.promise.id: r.assessment.reasons for r in desk.board()}[promise.id] == (REPEAT_BREAKER,)
     shown = json.loads(cli(desk.store.data_dir, "show", str(promise.id), "--json"))
     assert (shown["risk"], shown["risk_reasons"]) == ("at_risk", [REPEAT_BREAKER])
+    assert desk.reschedule(promise.id, "2026-11-30 17:00", "parts are late")[1] == [REPEAT_BREAKER]
     other, others_warnings = desk.add("Kim Lee", "Replace the lid", "fri 5pm", phone="+44 7700 900999")
     assert others_warnings == [] and desk.row(other.id).risk is Risk.OK
 
