@@ -50,6 +50,10 @@ window_fraction = 0.25
 # At risk when less business time is left than the category's 80th-percentile lead time
 # (once at least lead_samples promises of the category have closed).
 lead_samples = 5
+# Lead times come from the promises done in the last lead_window_days days, archived ones included, and at most
+# the last lead_window_max of each category.
+lead_window_days = 180
+lead_window_max = 200
 # At risk when the owner has more open promises due on one business day than this.
 daily_capacity = 8
 # At risk when a promise has gone this many business hours without a contact.
@@ -87,6 +91,8 @@ class Settings:
     min_hours: float = 2.0
     window_fraction: float = 0.25
     lead_samples: int = 5
+    lead_window_days: int = 180
+    lead_window_max: int = 200
     daily_capacity: int = 8
     update_interval_hours: float = 16.0
     warn_hours: dict[str, float] = field(default_factory=dict)  # per category: its own min_hours
@@ -186,9 +192,14 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
     def number(table: dict, section: str, key: str, default: float, low: float, high: float = 10_000) -> float:
         return _number(table, key, default, f"{where}: [{section}] {key}", low, high)
 
-    def whole(table: dict, section: str, key: str, default: int, low: int) -> int:
-        return int(_number(table, key, default, f"{where}: [{section}] {key}", low, 100_000, whole=True))
+    def whole(table: dict, section: str, key: str, default: int, low: int, high: int = 100_000) -> int:
+        return int(_number(table, key, default, f"{where}: [{section}] {key}", low, high, whole=True))
 
+    lead_samples = whole(risk, "risk", "lead_samples", base.lead_samples, 1)
+    lead_window_max = whole(risk, "risk", "lead_window_max", base.lead_window_max, 1, 10_000)
+    if lead_window_max < lead_samples:
+        raise DataError(f"{where}: [risk] lead_window_max ({lead_window_max}) is below lead_samples ({lead_samples}):"
+                        " the lead-time rule could never speak")
     return Settings(
         timezone=tzname,
         hours=hours,
@@ -200,7 +211,9 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         default_category=_text(raw, "default_category", base.default_category, where),
         min_hours=number(risk, "risk", "min_hours", base.min_hours, 0),
         window_fraction=number(risk, "risk", "window_fraction", base.window_fraction, 0, 1),
-        lead_samples=whole(risk, "risk", "lead_samples", base.lead_samples, 1),
+        lead_samples=lead_samples,
+        lead_window_days=whole(risk, "risk", "lead_window_days", base.lead_window_days, 1, 3660),
+        lead_window_max=lead_window_max,
         daily_capacity=whole(risk, "risk", "daily_capacity", base.daily_capacity, 1),
         update_interval_hours=number(risk, "risk", "update_interval_hours", base.update_interval_hours, 0.1),
         standard_on_time=number(standards, "standards", "on_time_rate", base.standard_on_time, 0, 1),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from promisetrack.config import Settings
 
 HOUR = 3600.0
+REPEAT_BREAKER = "customer: last 2 promises broken — supervisor"
 BUSINESS_DAY = 8 * HOUR  # as hours_text counts them
 _JUST_AFTER = timedelta(microseconds=1)
 
@@ -39,6 +40,7 @@ class RiskContext:
     settings: Settings
     lead_p80: dict[str, float] = field(default_factory=dict)
     load: dict[tuple[str, date], set[int]] = field(default_factory=dict)
+    repeat_breakers: set[int] = field(default_factory=set)  # customer ids whose last 2 closed promises were broken
 
     def due_day(self, due: datetime) -> date:
         return due.astimezone(self.calendar.tz).date()
@@ -50,11 +52,14 @@ class RiskContext:
 
 
 def build_context(
-    open_promises: Iterable[Promise], closed: Iterable[Promise], cal: BusinessCalendar, settings: Settings
+    open_promises: Iterable[Promise], closed: Iterable[Promise], cal: BusinessCalendar, settings: Settings,
+    *, leads: Mapping[str, Sequence[float]] | None = None, repeat_breakers: Iterable[int] = (),
 ) -> RiskContext:
-    """The load of every owner's days and each category's p80 lead time, from open and closed promises."""
+    """The load of every owner's days and each category's p80 lead time, from open and closed promises (or from
+    ``leads``, lead times by category already chosen from a window), and the customers who are repeat breakers."""
     loads = ((p.owner, p.due, p.id) for p in open_promises)
-    return context_from(loads, lead_times_by_category(closed, cal), cal, settings)
+    chosen = lead_times_by_category(closed, cal) if leads is None else leads
+    return context_from(loads, chosen, cal, settings, repeat_breakers=repeat_breakers)
 
 
 def context_from(
@@ -62,11 +67,13 @@ def context_from(
     leads: Mapping[str, Sequence[float]],
     cal: BusinessCalendar,
     settings: Settings,
+    *,
+    repeat_breakers: Iterable[int] = (),
 ) -> RiskContext:
     """``build_context`` from its raw material: (owner, due, id) of each open promise and lead times (seconds) by
     category. The service feeds it straight from stored records, so the board and ``add`` need not build every
     promise of the live file to know the load and the lead times."""
-    ctx = RiskContext(cal, settings)
+    ctx = RiskContext(cal, settings, repeat_breakers=set(repeat_breakers))
     for owner, due, pid in loads:
         ctx.load.setdefault((owner, ctx.due_day(due)), set()).add(pid)
     for category, seconds in leads.items():
@@ -146,8 +153,8 @@ def _assess_waiting(p: Promise, now: datetime, cal: BusinessCalendar) -> Assessm
 
 
 def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
-    """The five rules of ARCHITECTURE §5 (time, lead time, load, blocked, silence) plus overdue; none while the
-    promise waits on the customer."""
+    """The rules of ARCHITECTURE §5 (time, lead time, load, blocked, silence, repeat breaker) plus overdue; none
+    while the promise waits on the customer."""
     cal, s = ctx.calendar, ctx.settings
     if p.waiting_since is not None:
         return _assess_waiting(p, now, cal)
@@ -158,6 +165,8 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     load = ctx.load_of(p.owner, p.due, p.id)
     if load > capacity:
         reasons.append(f"{p.owner} has {load} due {p.due.astimezone(cal.tz):%a %d %b} (capacity {capacity})")
+    if p.customer.id in ctx.repeat_breakers:
+        reasons.append(REPEAT_BREAKER)
     if now > p.due:
         late = describe_due(p.due, now)
         return Assessment(Risk.OVERDUE, (late if late.startswith("overdue") else "overdue just now", *reasons),
@@ -203,11 +212,12 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
 
 
 def reality_check(
-    due: datetime, now: datetime, owner: str, category: str, ctx: RiskContext, pid: int = 0
+    due: datetime, now: datetime, owner: str, category: str, ctx: RiskContext, pid: int = 0, customer: int = 0
 ) -> list[str]:
-    """What would make this promise hard to keep, said before it is made (or rescheduled)."""
+    """What would make this promise hard to keep, said before it is made (or rescheduled); ``customer`` is the
+    customer's id, when known (a repeat breaker's promise is one for the supervisor)."""
     probe = Promise(
-        id=pid, customer=Customer(0, ""), what="", owner=owner, category=category,
+        id=pid, customer=Customer(customer, ""), what="", owner=owner, category=category,
         created_at=now, original_due=due, due=due,
     )
     warnings = list(ctx.calendar.reality_warnings(due))

@@ -10,10 +10,11 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promisetrack import history
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
@@ -173,6 +174,10 @@ class _Live:
         self._open: list[Promise] | None = None
         self._customers: dict[int, Customer] | None = None
         self.context: RiskContext | None = None
+        self.context_leads: dict[str, list[float]] | None = None  # the lead times ``context`` was built from
+        self.history: dict[str, Any] | None = snapshot.history  # the summary of archived promises
+        self.lead_closings: dict[str, list[history.Closing]] | None = None  # live done + archived, by category
+        self.repeat_breakers: set[int] | None = None  # among the customers with an open promise
 
     def promise(self, pid: int) -> Promise | None:
         promise = self._promises.get(pid)
@@ -221,19 +226,6 @@ def _is_open(doc: Mapping[str, Any]) -> bool:
     return doc.get("status") == Status.OPEN.value
 
 
-def _lead_times(records: Iterable[Mapping[str, Any]], cal: BusinessCalendar, category: str | None = None
-                ) -> dict[str, list[float]]:
-    """Lead times by category of the done promises among ``records`` (of one ``category`` only, if given)."""
-    leads: dict[str, list[float]] = {}
-    for doc in records:
-        if category is not None and doc.get("category") != category:
-            continue
-        seconds = record_lead_seconds(doc, cal)
-        if seconds is not None:
-            leads.setdefault(doc["category"], []).append(seconds)
-    return leads
-
-
 class Desk:
     def __init__(self, store: Store, settings: Settings, clock: Clock, user: str) -> None:
         self.store, self.settings, self.clock, self.user = store, settings, clock, user
@@ -252,15 +244,66 @@ class Desk:
         self._live = _Live(signature, self.store.read(), self.store)
         return self._live
 
-    def _context(self, live: _Live | None = None) -> RiskContext:
-        """The load and lead times the risk rules need, built once per version of the live file."""
+    def _context(self, live: _Live | None = None, now: datetime | None = None) -> RiskContext:
+        """The load, lead times and repeat breakers the risk rules need at ``now``: built once per version of the
+        live file, and again only when the lead-time window moving on with ``now`` changes the lead times."""
         live = live or self._load()
-        if live.context is None:
+        leads = self._leads_at(live, now or self.now())
+        if live.context is None or live.context_leads != leads:
             loads = ((p.owner, p.due, p.id) for p in live.open_promises())
-            closed = (doc for doc in live.snapshot.promises.values() if not _is_open(doc))
-            with _stored_records(self.store):
-                live.context = context_from(loads, _lead_times(closed, self.calendar), self.calendar, self.settings)
+            live.context = context_from(loads, leads, self.calendar, self.settings,
+                                        repeat_breakers=self._repeat_breakers(live))
+            live.context_leads = leads
         return live.context
+
+    def _history(self, live: _Live) -> dict[str, Any]:
+        """The summary of archived promises; for a data dir from before it was kept (none in the live file, an
+        archive on disk), built from the archive in memory until the next save stores it."""
+        if live.history is None:
+            live.history = history.empty_history()
+            months = self.store.archive_months()
+            if months:
+                with _stored_records(self.store):
+                    live.history = history.from_archive(self.store.read_archive(months), live.snapshot.promises,
+                                                        self.now(), self.calendar, self.settings)
+        return live.history
+
+    def _leads_at(self, live: _Live, now: datetime) -> dict[str, list[float]]:
+        """Lead times by category in the window ending ``now``: the done promises of the live file and the archived
+        ones of the summary (ARCHITECTURE §5)."""
+        if live.lead_closings is None:
+            by_category: dict[str, list[history.Closing]] = {}
+            with _stored_records(self.store):
+                summary = history.lead_entries(self._history(live))
+                for pid, doc in live.snapshot.promises.items():
+                    seconds = record_lead_seconds(doc, self.calendar)
+                    if seconds is not None:
+                        closed = datetime.fromisoformat(doc["closed_at"]).astimezone(UTC)
+                        by_category.setdefault(doc["category"], []).append(history.Closing(pid, closed, seconds))
+            for category, closings in summary.items():
+                live_ids = live.snapshot.promises
+                by_category.setdefault(category, []).extend(c for c in closings if c.pid not in live_ids)
+            live.lead_closings = by_category
+        leads = {category: history.in_window(closings, now, self.settings)
+                 for category, closings in live.lead_closings.items()}
+        return {category: seconds for category, seconds in leads.items() if seconds}
+
+    def _repeat_breakers(self, live: _Live) -> set[int]:
+        """The customers with an open promise whose last two closed ones (live or archived) were broken."""
+        if live.repeat_breakers is None:
+            with _stored_records(self.store):
+                closings: dict[int, list[history.Closing]] = {p.customer.id: [] for p in live.open_promises()}
+                for pid, doc in live.snapshot.promises.items():
+                    cid = doc["customer"]["id"]
+                    if cid in closings and not _is_open(doc):
+                        closing = history.closing_outcome(live._built(pid))
+                        if closing is not None:
+                            closings[cid].append(closing)
+                for cid, archived in history.breaker_entries(self._history(live)).items():
+                    if cid in closings:
+                        closings[cid] += [c for c in archived if c.pid not in live.snapshot.promises]
+            live.repeat_breakers = {cid for cid, found in closings.items() if history.is_repeat_breaker(found)}
+        return live.repeat_breakers
 
     def check(self) -> list[str]:
         """What is wrong with the data dir, as sentences: the store's findings (files, permissions, backups) and any
@@ -290,7 +333,8 @@ class Desk:
     def assess(self, p: Promise, now: datetime | None = None) -> Assessment | None:
         if not p.is_open:
             return None
-        return assess(p, now or self.now(), self._context())
+        now = now or self.now()
+        return assess(p, now, self._context(now=now))
 
     def reassess(self, rows_by_id: MutableMapping[int, Row], now: datetime | None = None) -> set[int]:
         """The board's minute tick: re-assess, in place, only the rows whose ``recheck_at`` has come (or that have
@@ -301,7 +345,7 @@ class Desk:
         that is not open is left alone. Call it after checking ``version()``: a save by anyone means re-read.
         """
         now = now or self.now()
-        context = self._context()
+        context = self._context(now=now)
         updates: dict[int, Row] = {}
         changed: set[int] = set()
         for pid, row in rows_by_id.items():
@@ -334,7 +378,7 @@ class Desk:
         """Every open promise with its risk, in board order."""
         now = now or self.now()
         live = self._load()
-        context = self._context(live)
+        context = self._context(live, now)
         rows = [Row(p, assess(p, now, context)) for p in live.open_promises()]
         return sorted(rows, key=board_key)
 
@@ -380,37 +424,63 @@ class Desk:
         ]
         return found[:limit]
 
-    def customer_history(self, customer_id: int) -> list[Promise]:
-        """Every live promise of that customer, newest first."""
-        promises = [p for p in self._load().all_promises() if p.customer.id == customer_id]
-        return sorted(promises, key=lambda p: p.created_at, reverse=True)
+    def customer_history(self, customer_id: int, *, archived: bool = True) -> list[Promise]:
+        """Every promise of that customer, newest first: those of the live file and (``archived``) those of the
+        archive, whose every month it reads — a detail view's question; the TUI asks it in a worker thread."""
+        promises = {p.id: p for p in self._load().all_promises() if p.customer.id == customer_id}
+        if archived:
+            months = self.store.archive_months()
+            with _stored_records(self.store):
+                for doc in self.store.read_archive(months):
+                    if doc.get("customer", {}).get("id") == customer_id and doc["id"] not in promises:
+                        promises[doc["id"]] = Promise.from_dict(doc)
+        return sorted(promises.values(), key=lambda p: (p.created_at, p.id), reverse=True)
 
     def preview_due(self, phrase: str, now: datetime | None = None) -> datetime:
         """Parse a due phrase the way ``add`` and ``reschedule`` will (raises PromiseError)."""
         return parse_due(phrase, now or self.now(), self.calendar)
 
-    def check_promise(self, due: datetime, owner: str, category: str, pid: int = 0) -> list[str]:
-        """The reality check: what would make this due hard to keep."""
-        return reality_check(due, self.now(), owner, category, self._context(), pid)
+    def check_promise(self, due: datetime, owner: str, category: str, pid: int = 0, *, customer: int = 0
+                      ) -> list[str]:
+        """The reality check: what would make this due hard to keep (for this ``customer``, if known)."""
+        now = self.now()
+        return reality_check(due, now, owner, category, self._context(now=now), pid, customer)
 
     def _check_records(
-        self, records: Iterable[Mapping[str, Any]], due: datetime, now: datetime, owner: str, category: str
+        self, records: Iterable[Mapping[str, Any]], due: datetime, now: datetime, owner: str, category: str,
+        *, customer: int = 0, summary: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """``check_promise`` of a new promise from the stored records, reading only what its rules need: the
-        owner's open promises (load) and the category's done ones (lead time). ``add`` builds no other promise."""
+        owner's open promises (load), the category's done ones (lead time) and the ``customer``'s closed ones (repeat
+        breaker), with the archived ones of the ``summary``. ``add`` builds no other promise than the customer's."""
         loads: list[tuple[str, datetime, int]] = []
-        closed: list[Mapping[str, Any]] = []
+        lead_closings: list[history.Closing] = []
+        customer_closings: list[history.Closing] = []
+        live_ids: set[int] = set()
         open_ = Status.OPEN.value
         with _stored_records(self.store):
             for doc in records:
+                live_ids.add(doc["id"])
                 if doc.get("status") != open_:
                     if doc.get("category") == category:
-                        closed.append(doc)
+                        seconds = record_lead_seconds(doc, self.calendar)
+                        if seconds is not None:
+                            closed_at = datetime.fromisoformat(doc["closed_at"]).astimezone(UTC)
+                            lead_closings.append(history.Closing(doc["id"], closed_at, seconds))
+                    if customer and doc["customer"]["id"] == customer:
+                        closing = history.closing_outcome(Promise.from_dict(doc))
+                        if closing is not None:
+                            customer_closings.append(closing)
                 elif doc.get("owner") == owner:
                     loads.append((owner, datetime.fromisoformat(doc["due"]), doc["id"]))
-            leads = _lead_times(closed, self.calendar, category)
-        context = context_from(loads, leads, self.calendar, self.settings)
-        return reality_check(due, now, owner, category, context)
+            lead_closings += [c for c in history.lead_entries(summary).get(category, []) if c.pid not in live_ids]
+            customer_closings += [c for c in history.breaker_entries(summary).get(customer, [])
+                                  if c.pid not in live_ids]
+        seconds = history.in_window(lead_closings, now, self.settings)
+        breakers = {customer} if customer and history.is_repeat_breaker(customer_closings) else set()
+        context = context_from(loads, {category: seconds} if seconds else {}, self.calendar, self.settings,
+                               repeat_breakers=breakers)
+        return reality_check(due, now, owner, category, context, customer=customer)
 
     # ---------------------------------------------------------------- changing
     def _event(self, kind: EventKind, /, **data: Any) -> Event:
@@ -430,8 +500,25 @@ class Desk:
                     closed_at = datetime.fromisoformat(closed)
                     if closed_at < cutoff:
                         leaving.append((pid, closed_at.astimezone(self.calendar.tz).strftime("%Y-%m")))
+        summary = self._tx_history(tx, now)
+        if leaving:
+            docs = [tx.promises[pid] for pid, _ in leaving]
+            with _stored_records(self.store):
+                tx.put_history(history.with_archived(summary, docs, now, self.calendar, self.settings))
         for pid, month in leaving:
             tx.archive(pid, month)
+
+    def _tx_history(self, tx: Any, now: datetime) -> dict[str, Any]:
+        """The summary of archived promises in a transaction. A data dir from before it was kept has none: it is
+        built here, once, from every archive month, and saved with this transaction (the migration)."""
+        summary = tx.history()
+        if summary is None:
+            months = self.store.archive_months()
+            with _stored_records(self.store):
+                archived = self.store.read_archive(months) if months else []
+                summary = history.from_archive(archived, tx.promises, now, self.calendar, self.settings)
+            tx.put_history(summary)
+        return summary
 
     def _change(self, pid: int | str, make_event: Callable[[Promise], Event | list[Event]]) -> Promise:
         """Load the promise under the lock, check and append its event (or events), save."""
@@ -507,8 +594,9 @@ class Desk:
         now = self.now()
         due_at, notes = parse_due_with_notes(due, now, self.calendar)
         with self.store.transaction() as tx:
-            warnings = notes + self._check_records(tx.promises.values(), due_at, now, owner_name, category_name)
             linked = self._link_customer(tx, name, phone, email)
+            warnings = notes + self._check_records(tx.promises.values(), due_at, now, owner_name, category_name,
+                                                   customer=linked.id, summary=self._tx_history(tx, now))
             pid = tx.next_id("promise")
             created = Event(EventKind.CREATED, now, self.user, {
                 "due": due_at.isoformat(), "owner": owner_name, "category": category_name,
@@ -540,7 +628,8 @@ class Desk:
         self._require_open(current, "rescheduled")
         if due_at == current.due:
             raise PromiseError(f"promise {current.id} is already due then")
-        warnings = notes + self.check_promise(due_at, current.owner, current.category, current.id)
+        warnings = notes + self.check_promise(due_at, current.owner, current.category, current.id,
+                                      customer=current.customer.id)
 
         def event(p: Promise) -> Event:
             self._require_open(p, "rescheduled")
@@ -756,17 +845,27 @@ class Desk:
         if moment >= now:
             return self.board(now)
         if pool is None:
-            pool = self._pool(moment, now)
+            pool = self._pool(self._lead_window_start(moment), now)
         states = [s for p in pool if (s := metrics.state_at(p, moment)) is not None]
         open_ = [s for s in states if s.is_open]
-        context = build_context(open_, [s for s in states if not s.is_open], self.calendar, self.settings)
+        closed = [s for s in states if not s.is_open]
+        context = build_context(
+            open_, closed, self.calendar, self.settings,
+            leads=history.promises_in_window(closed, moment, self.settings, self.calendar),
+            repeat_breakers=history.repeat_breakers_among(closed, {s.customer.id for s in open_}),
+        )
         return sorted((Row(s, assess(s, moment, context)) for s in open_), key=board_key)
+
+    def _lead_window_start(self, moment: datetime) -> datetime:
+        """Where the lead-time window ending at ``moment`` starts (a past moment's pool reaches back that far)."""
+        return moment - timedelta(days=self.settings.lead_window_days)
 
     def period_detail(self, period: Period) -> PeriodDetail:
         """A period's report, its closed promises and the promises open at its end (or now, if it has not ended)."""
         now = self.now()
         as_of = min(period.end, now)
-        pool = self._pool(period.start, max(period.end, now))
+        start = period.start if as_of >= now else min(period.start, self._lead_window_start(as_of))
+        pool = self._pool(start, max(period.end, now))
         open_rows = self.open_rows_at(as_of, pool)
         closed = sorted(metrics.closed_in(pool, period), key=lambda p: (p.closed_at or p.due, p.id))
         report = metrics.figures(closed, period, self.calendar, open_rows)

@@ -41,6 +41,7 @@ LOCK_NAME = "promisetrack.lock"
 FIRST_ID = {"promise": 1001, "customer": 1}
 COUNTER_KEY = {"promise": "next_promise_id", "customer": "next_customer_id"}
 KIND_TABLE = {"promise": "promises", "customer": "customers"}
+HISTORY_TABLE = "history"
 LOCKED_MESSAGE = "another desk is saving — try again"
 MOUNTS = Path("/proc/mounts")
 LOCK_BACKEND = "flock" if os.name == "posix" else "filelock"  # see Store._locked
@@ -65,6 +66,7 @@ class Snapshot:
     customers: Mapping[int, dict[str, Any]] = field(default_factory=dict)  # read on first use
     kudos: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    history: dict[str, Any] | None = None  # the summary of archived promises (history.py); None: not kept yet
 
 
 class Tx:
@@ -159,6 +161,17 @@ class Tx:
         self._check_valid()
         self._table("kudos").insert(dict(doc))
 
+    def history(self) -> dict[str, Any] | None:
+        """The summary the service keeps of archived promises (the ``history`` table's record), None if none yet."""
+        self._check_valid()
+        return self._db.storage.tables.get(HISTORY_TABLE, {}).get("1")
+
+    def put_history(self, doc: dict[str, Any]) -> None:
+        """Replace the summary of archived promises; it is saved with the live file, in the same atomic write that
+        removes the promises archived in this transaction."""
+        self._check_valid()
+        self._replace(self._table(HISTORY_TABLE), 1, doc)
+
     def archive(self, pid: int, month: str) -> None:
         """Move a (closed) promise from the live file to ``archive/<month>.json`` when the transaction commits."""
         self._check_valid()
@@ -227,6 +240,7 @@ class Store:
             customers=_LazyCustomers(self, tables.get("customers", {})),
             kudos=[kudos[key] for key in sorted(kudos, key=int)],
             meta=_full_meta(tables),
+            history=tables.get(HISTORY_TABLE, {}).get("1"),
         )
 
     def signature(self) -> tuple[int, int, int] | None:

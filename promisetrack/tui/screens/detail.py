@@ -1,5 +1,6 @@
 """One promise in full: who, what, due (and the original due), risk with every reason, the whole event timeline,
-and the customer's other promises. The promise keys of the board work here on this promise."""
+and the customer's other promises — the archived ones too, read in a worker thread. The promise keys of the board
+work here on this promise."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -16,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from promisetrack.dates import describe_due, format_due
-from promisetrack.errors import PromiseError
+from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import EventKind, Promise
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, Row
@@ -39,6 +40,7 @@ class DetailScreen(Screen[None]):
         super().__init__(classes="detail")
         self.desk, self.pid = desk, pid
         self.row: Row | None = None
+        self.history_ids: list[int] = []  # the customer's other promises shown, newest first
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="detail-head"):
@@ -124,9 +126,31 @@ class DetailScreen(Screen[None]):
         table.move_cursor(row=cursor, scroll=False)
 
     def _show_history(self, p: Promise, now: datetime) -> None:
+        """The customer's promises of the live file at once; the archived ones join when the worker has read them."""
+        self._fill_history([o for o in self.desk.customer_history(p.customer.id, archived=False) if o.id != p.id],
+                           now)
+        self._read_archived_history(p.id, p.customer.id)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _read_archived_history(self, pid: int, customer_id: int) -> None:
+        try:
+            promises = self.desk.customer_history(customer_id)
+        except (DataError, PromiseError) as exc:
+            self.app.call_from_thread(self.notify, f"The customer's archived promises could not be read: {exc.message}",
+                                      severity="warning", markup=False)
+            return
+        self.app.call_from_thread(self._archived_history, pid, [o for o in promises if o.id != pid])
+
+    def _archived_history(self, pid: int, others: list[Promise]) -> None:
+        if pid != self.pid or not self.is_attached:
+            return
+        if [o.id for o in others] != self.history_ids:
+            self._fill_history(others, self.desk.now())
+
+    def _fill_history(self, others: list[Promise], now: datetime) -> None:
         table, tz = self.query_one("#history", DataTable), self.desk.calendar.tz
         table.clear()
-        others = [o for o in self.desk.customer_history(p.customer.id) if o.id != p.id]
+        self.history_ids = [o.id for o in others]
         for o in others:
             outcome = derive_outcome(o)
             status = o.status.value + (f" ({outcome.value})" if outcome else "")

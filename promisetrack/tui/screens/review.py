@@ -1,5 +1,6 @@
 """The supervisor review (``v``): every overdue and at-risk promise grouped by owner — oldest first within an
-owner — with its age, its due (how long overdue, or how long left) and why it is at risk. Mark several with space
+owner, the promises of repeat breakers (customers whose last two promises were broken) in a group of their own on
+top — with its age, its due (how long overdue, or how long left) and why it is at risk. Mark several with space
 and reassign them to one owner or flag them all as blocked; enter opens a promise's detail.
 
 The screen reads nothing itself: the app hands it the board's rows on every read, tick and file-watch refresh.
@@ -24,6 +25,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from promisetrack.dates import describe_due, format_due
 from promisetrack.model import Risk
+from promisetrack.risk import REPEAT_BREAKER
 from promisetrack.service import Desk, Row
 from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm, BulkSaved
 from promisetrack.tui.screens.detail import DetailScreen
@@ -38,6 +40,8 @@ WIDE = 100
 SUMMARY = 22  # room for an owner's counts: "12 overdue · 10 at risk"
 MARK = "✓"
 OWNER_KEY = "owner:"
+REPEAT_GROUP = "\x00repeat"  # the repeat breakers' group: no owner's name holds a control character
+REPEAT_TITLE = "Repeat breakers — supervisor"
 
 REVIEW_BINDINGS = [
     Binding("escape", "app.pop_screen", "Back", key_display="esc", tooltip="back to the board"),
@@ -65,14 +69,25 @@ def now_text(now: datetime, tz: tzinfo) -> str:
     return f"{now.astimezone(tz):%a %d %b %H:%M}"
 
 
+def repeat_breaker(row: Row) -> bool:
+    return row.assessment is not None and REPEAT_BREAKER in row.assessment.reasons
+
+
 def review_groups(rows: Iterable[Row]) -> dict[str, list[Row]]:
-    """Overdue and at-risk promises by owner (owners in name order), oldest (first made) first within each."""
+    """Overdue and at-risk promises by owner (owners in name order), oldest (first made) first within each; those of
+    repeat breakers first, in a group of their own (``REPEAT_GROUP``), oldest first."""
     wanted = [r for r in rows if r.risk in REVIEWED]
     wanted.sort(key=lambda r: (r.promise.owner.casefold(), r.promise.owner, r.promise.created_at, r.promise.id))
-    groups: dict[str, list[Row]] = {}
+    breakers = sorted((r for r in wanted if repeat_breaker(r)), key=lambda r: (r.promise.created_at, r.promise.id))
+    groups: dict[str, list[Row]] = {REPEAT_GROUP: breakers} if breakers else {}
     for row in wanted:
-        groups.setdefault(row.promise.owner, []).append(row)
+        if not repeat_breaker(row):
+            groups.setdefault(row.promise.owner, []).append(row)
     return groups
+
+
+def group_title(key: str) -> str:
+    return REPEAT_TITLE if key == REPEAT_GROUP else key
 
 
 def _cell(value: str, style: str = "", justify: JustifyMethod = "left") -> Text:
@@ -93,8 +108,9 @@ def owner_line(owner: str, rows: Sequence[Row], marked: set[int]) -> Line:
     chosen = sum(1 for r in rows if r.promise.id in marked)
     mark = MARK if chosen and chosen == len(rows) else ("–" if chosen else "")
     summary = " · ".join(c for c in counts if c)
+    style = "bold underline red" if owner == REPEAT_GROUP else "bold underline"
     return Line(OWNER_KEY + owner, (
-        _cell(mark, "bold"), _cell("▼", "bold"), _cell(owner, "bold underline"), _cell(summary, "bold"),
+        _cell(mark, "bold"), _cell("▼", "bold"), _cell(group_title(owner), style), _cell(summary, "bold"),
         _cell(""), _cell(""), _cell(""),
     ))
 
@@ -233,12 +249,13 @@ class ReviewScreen(Screen[None]):
             lines += [promise_line(r, self.now, tz, r.promise.id in self.marked, table.compact) for r in rows]
         table.show(lines)
         reviewed = [r for rows in self.groups.values() for r in rows]
+        owners = len({r.promise.owner for r in reviewed})
         overdue = sum(1 for r in reviewed if r.risk is Risk.OVERDUE)
         parts: list[str | tuple[str, str]] = [
             ("Supervisor review", "bold"), "  ",
             (f"{overdue} overdue", "bold $error" if overdue else ""), " · ",
             (f"{len(reviewed) - overdue} at risk", "bold $warning" if len(reviewed) > overdue else ""),
-            f" · {len(self.groups)} owner{'s' if len(self.groups) != 1 else ''}",
+            f" · {owners} owner{'s' if owners != 1 else ''}",
         ]
         parts += ["   ", (now_text(self.now, tz), "bold"), "   "]
         if self.marked:
@@ -286,7 +303,9 @@ class ReviewScreen(Screen[None]):
         if key.startswith(OWNER_KEY):
             return self.groups.get(key[len(OWNER_KEY):], [])
         row = self._row(key)
-        return self.groups.get(row.promise.owner, []) if row else []
+        if row is None:
+            return []
+        return next((rows for rows in self.groups.values() if any(r.promise.id == row.promise.id for r in rows)), [])
 
     def chosen(self) -> list[Row]:
         """The marked promises in the order shown; with none marked, the highlighted one."""
