@@ -107,7 +107,7 @@ async def test_command_palette_offers_the_same_actions(app: PromiseTrackApp) -> 
 
 async def test_role_play_moves_a_fixed_clock_on_an_hour(app: PromiseTrackApp, clock: FixedClock) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        assert "role-play clock" in str(app.board.query_one(SummaryBar).render())
+        assert "(role-play: t = +1h)" in str(app.board.query_one(SummaryBar).render())
         await pilot.press("t")
         assert clock.now() == at(23, 11, 30)
         assert "Mon 23 Nov 11:30" in str(app.board.query_one(SummaryBar).render())

@@ -33,9 +33,10 @@ class SummaryBar(Static):
             ("promisetrack", "bold"), "  ",
             (f"{s.open} open", "bold"), " · ",
             (f"{s.at_risk} at risk", "bold $warning" if s.at_risk else ""), " · ",
-            (f"{s.overdue} overdue", "bold $error" if s.overdue else ""), " · ",
-            (f"{s.waiting} waiting", "bold $accent" if s.waiting else ""),
+            (f"{s.overdue} overdue", "bold $error" if s.overdue else ""),
         ]
+        if s.waiting:  # most of the time none: the room goes to the rest
+            parts += [" · ", (f"{s.waiting} waiting", "bold $accent")]
         if s.unacknowledged:
             parts += ["   ", (f"! {s.unacknowledged} not acknowledged", "bold $error")]
         if s.mine or s.text_filter:
