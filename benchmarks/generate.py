@@ -9,7 +9,7 @@ broken, cancelled) and the events behind them (contacts, reschedules, blocked fl
 still open, made over the last two weeks and due over the next four, a few already overdue. Seven in ten promises
 are for a returning customer, so the customers (``customers/``) grow with the history as they would.
 
-Promises are built with the model's own ``Event``/``apply`` and written with ``Store`` transactions, many promises
+Promises are built with the model's own ``Event``/``apply`` and written with ``FileStore`` transactions, many promises
 per transaction; the service's own archiving rule (``Desk._archive_old``) moves the closed ones older than
 ``archive_after_days`` to ``archive/YYYY-MM.json``, one transaction per closing month, exactly as a desk that had run
 for those years would have them. The parameters and counts are written to ``benchmark.json`` in the data dir.
@@ -33,7 +33,7 @@ from promisetrack.dates import BusinessCalendar
 from promisetrack.model import Customer, Event, EventKind, Promise, apply
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, customer_record
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 
 GENERATOR_VERSION = 2  # bump when the data it writes changes, so cached benchmark data is rebuilt
 TZ = ZoneInfo("Europe/London")
@@ -233,7 +233,7 @@ def write(data_dir: Path, years: float, open_count: int, seed: int, *, quiet: bo
     """Generate into ``data_dir`` (which must not hold a data file yet); returns what ``benchmark.json`` says."""
     started = time.monotonic()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    store = Store(data_dir)
+    store = FileStore(data_dir)
     if store.path.exists():
         raise SystemExit(f"{store.path} exists: generate into an empty folder")
     _write_private(data_dir / SETTINGS_FILE, settings_text(years))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 
 STATUS = {"open": "pending", "done": "completed", "cancelled": "deleted"}
 NAMESPACE = uuid.UUID("6f1d0c1e-2d5b-4a59-9a3c-7c4be6a0f006")
@@ -69,8 +69,8 @@ def task_of(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def promises_of(data_dir: Path) -> Iterable[dict[str, Any]]:
-    store = Store(data_dir)
-    return store.read_closed(store.archive_months())
+    store = FileStore(data_dir)
+    return store.read_live_and_archived(store.archive_months())
 
 
 def build(data_dir: Path, home: Path) -> int:

@@ -290,14 +290,14 @@ def _undo(args: argparse.Namespace, desk: Any) -> None:
 
 
 def _check(args: argparse.Namespace, desk: Any) -> int:
-    problems = desk.check()
-    for warning in desk.store.warnings():
+    health = desk.health()
+    for warning in health.warnings:
         print(f"warning: {warning}")
-    if problems:
-        for problem in problems:
+    if health.problems:
+        for problem in health.problems:
             print(f"problem: {problem}")
         return EXIT_DATA
-    print(f"ok: {desk.store.data_dir} is healthy")
+    print(f"ok: {health.location} is healthy")
     return 0
 
 

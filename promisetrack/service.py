@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +35,7 @@ from promisetrack.model import (
 )
 from promisetrack.outcomes import derive_outcome
 from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
-from promisetrack.store import Snapshot, Store
+from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx
 
 
 class _LazyModule:
@@ -143,6 +143,15 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class Health:
+    """What ``check`` found: problems (something is wrong), warnings (something will bite) and where the data is."""
+
+    problems: list[str]
+    warnings: list[str]
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodDetail:
     """What a report or an export of a period needs: the figures and the promises behind them."""
 
@@ -165,8 +174,8 @@ class _Live:
     promises in the live file and years of customers does not pay to build them all on every start.
     """
 
-    def __init__(self, signature: tuple[int, int, int] | None, snapshot: Snapshot, store: Store) -> None:
-        self.signature = signature
+    def __init__(self, version: Hashable | None, snapshot: Snapshot, store: PromiseStore) -> None:
+        self.version = version
         self.snapshot = snapshot
         self.store = store
         self.kudos = snapshot.kudos
@@ -213,7 +222,7 @@ class _Live:
 
 
 @contextmanager
-def _stored_records(store: Store) -> Iterator[None]:
+def _stored_records(store: PromiseStore) -> Iterator[None]:
     """Reading stored records: one this version cannot read (a key missing, a garbled date) is a DataError that
     names the newest good backup, as for a damaged file — never a traceback."""
     try:
@@ -227,7 +236,7 @@ def _is_open(doc: Mapping[str, Any]) -> bool:
 
 
 class Desk:
-    def __init__(self, store: Store, settings: Settings, clock: Clock, user: str) -> None:
+    def __init__(self, store: PromiseStore, settings: Settings, clock: Clock, user: str) -> None:
         self.store, self.settings, self.clock, self.user = store, settings, clock, user
         self.calendar = BusinessCalendar.from_settings(settings)
         self._live: _Live | None = None
@@ -237,11 +246,11 @@ class Desk:
         return self.clock.now()
 
     def _load(self) -> _Live:
-        """The live file, read again only when its signature changed (another desk or this one saved)."""
-        signature = self.store.signature()
-        if self._live is not None and self._live.signature == signature and signature is not None:
+        """The live set, read again only when the store's version changed (another desk or this one saved)."""
+        version = self.store.version()
+        if self._live is not None and self._live.version == version and version is not None:
             return self._live
-        self._live = _Live(signature, self.store.read(), self.store)
+        self._live = _Live(version, self.store.read(), self.store)
         return self._live
 
     def _context(self, live: _Live | None = None, now: datetime | None = None) -> RiskContext:
@@ -261,10 +270,10 @@ class Desk:
         archive on disk), built from the archive in memory until the next save stores it."""
         if live.history is None:
             live.history = history.empty_history()
-            months = self.store.archive_months()
-            if months:
+            archived = self.store.read_archived()
+            if archived:
                 with _stored_records(self.store):
-                    live.history = history.from_archive(self.store.read_archive(months), live.snapshot.promises,
+                    live.history = history.from_archive(archived, live.snapshot.promises,
                                                         self.now(), self.calendar, self.settings)
         return live.history
 
@@ -305,9 +314,13 @@ class Desk:
             live.repeat_breakers = {cid for cid, found in closings.items() if history.is_repeat_breaker(found)}
         return live.repeat_breakers
 
+    def health(self) -> Health:
+        """``check``: the store's problems and warnings, and where it is."""
+        return Health(self.check(), self.store.warnings(), self.store.location)
+
     def check(self) -> list[str]:
-        """What is wrong with the data dir, as sentences: the store's findings (files, permissions, backups) and any
-        record of the live file this version cannot read. [] when all is well."""
+        """What is wrong with the store, as sentences: its own findings (files, permissions, backups; schema,
+        connection) and any record of the live set this version cannot read. [] when all is well."""
         problems = self.store.check()
         try:
             live = self._load()
@@ -321,11 +334,11 @@ class Desk:
 
     def changed(self) -> bool:
         """Has another process (or this one) written since the last read?"""
-        return self._live is None or self._live.signature != self.store.signature()
+        return self._live is None or self._live.version != self.store.version()
 
-    def version(self) -> tuple[int, int, int] | None:
-        """A token that changes with every save of the data file, by any process (the board's file watch)."""
-        return self.store.signature()
+    def version(self) -> Hashable | None:
+        """A token that changes with every save, by any process (the board's watch)."""
+        return self.store.version()
 
     def context(self) -> RiskContext:
         return self._context()
@@ -363,11 +376,11 @@ class Desk:
         number = parse_id(pid)
         promise = self._load().promise(number)
         if promise is None:
-            for doc in self.store.read_archive(self.store.archive_months()):
-                if doc.get("id") == number:
-                    with _stored_records(self.store):
-                        return Promise.from_dict(doc)
-            raise PromiseError(f"no promise {number}")
+            doc = self.store.fetch(number)
+            if doc is None:
+                raise PromiseError(f"no promise {number}")
+            with _stored_records(self.store):
+                return Promise.from_dict(doc)
         return promise
 
     def row(self, pid: int | str) -> Row:
@@ -429,10 +442,9 @@ class Desk:
         archive, whose every month it reads — a detail view's question; the TUI asks it in a worker thread."""
         promises = {p.id: p for p in self._load().all_promises() if p.customer.id == customer_id}
         if archived:
-            months = self.store.archive_months()
             with _stored_records(self.store):
-                for doc in self.store.read_archive(months):
-                    if doc.get("customer", {}).get("id") == customer_id and doc["id"] not in promises:
+                for doc in self.store.customer_promises(customer_id):
+                    if doc["id"] not in promises:
                         promises[doc["id"]] = Promise.from_dict(doc)
         return sorted(promises.values(), key=lambda p: (p.created_at, p.id), reverse=True)
 
@@ -486,7 +498,7 @@ class Desk:
     def _event(self, kind: EventKind, /, **data: Any) -> Event:
         return Event(kind, self.now(), self.user, data)
 
-    def _archive_old(self, tx: Any, now: datetime) -> None:
+    def _archive_old(self, tx: StoreTx, now: datetime) -> None:
         """Move the promises closed more than ``archive_after_days`` ago to the archive (every save does this)."""
         cutoff = now - timedelta(days=self.settings.archive_after_days)
         # A closing day (as written, in its own offset) after this one is surely after the cutoff: those records —
@@ -499,23 +511,22 @@ class Desk:
                 if closed and closed[:10] <= surely_after and doc.get("status") != Status.OPEN.value:
                     closed_at = datetime.fromisoformat(closed)
                     if closed_at < cutoff:
-                        leaving.append((pid, closed_at.astimezone(self.calendar.tz).strftime("%Y-%m")))
+                        leaving.append((pid, closed_at.astimezone(self.calendar.tz)))
         summary = self._tx_history(tx, now)
         if leaving:
             docs = [tx.promises[pid] for pid, _ in leaving]
             with _stored_records(self.store):
                 tx.put_history(history.with_archived(summary, docs, now, self.calendar, self.settings))
-        for pid, month in leaving:
-            tx.archive(pid, month)
+        for pid, closed_at in leaving:
+            tx.archive(pid, closed_at)
 
-    def _tx_history(self, tx: Any, now: datetime) -> dict[str, Any]:
+    def _tx_history(self, tx: StoreTx, now: datetime) -> dict[str, Any]:
         """The summary of archived promises in a transaction. A data dir from before it was kept has none: it is
         built here, once, from every archive month, and saved with this transaction (the migration)."""
         summary = tx.history()
         if summary is None:
-            months = self.store.archive_months()
             with _stored_records(self.store):
-                archived = self.store.read_archive(months) if months else []
+                archived = self.store.read_archived()
                 summary = history.from_archive(archived, tx.promises, now, self.calendar, self.settings)
             tx.put_history(summary)
         return summary
@@ -547,7 +558,7 @@ class Desk:
         if not p.is_open:
             raise PromiseError(f"promise {p.id} is already {p.status.value}; it cannot be {doing}")
 
-    def _link_customer(self, tx: Any, name: str, phone: str, email: str) -> Customer:
+    def _link_customer(self, tx: StoreTx, name: str, phone: str, email: str) -> Customer:
         """The known customer with this phone number or email (the first made, completed with what is new), else a
         new one."""
         for doc in tx.unfiled_customers():  # a data dir from before the customer files: give them lookup keys
@@ -824,12 +835,11 @@ class Desk:
         return metrics.previous_week(self.now(), self.calendar.tz)
 
     def _pool(self, start: datetime, end: datetime) -> list[Promise]:
-        """Every live promise plus those archived in the months ``[start, end)`` touches (and no other month)."""
+        """Every live promise plus the archived ones that may have closed in ``[start, end)``."""
         tz = self.calendar.tz
-        months = set(metrics.Period("", start.astimezone(tz), end.astimezone(tz)).months())
-        wanted = [m for m in self.store.archive_months() if m in months]
+        docs = self.store.read_closed(start.astimezone(tz), end.astimezone(tz))
         with _stored_records(self.store):
-            return [Promise.from_dict(doc) for doc in self.store.read_closed(wanted)]
+            return [Promise.from_dict(doc) for doc in docs]
 
     def closed_between(self, start: datetime, end: datetime) -> list[Promise]:
         """Promises closed (done or cancelled) in ``[start, end)``, reading only the archive months needed."""
@@ -921,7 +931,7 @@ def open_desk(
 ) -> Desk:
     """A Desk on a data dir: its settings, its store, the clock (``--now`` starts it at a moment) and the user."""
     settings = load_settings(data_dir)
-    store = Store(data_dir, backups_kept=settings.backups_kept)
+    store = FileStore(data_dir, backups_kept=settings.backups_kept)
     if clock is None:
         clock = SystemClock(settings.tz)
         if now:

@@ -25,7 +25,7 @@ from promisetrack.history import Closing, in_window, is_repeat_breaker
 from promisetrack.model import Risk
 from promisetrack.risk import REPEAT_BREAKER
 from promisetrack.service import Desk, open_desk, promise_json
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 from tests.conftest import MONDAY, at, write_settings
 
 LEAD_REASON = "repair usually takes 3.0 business days (p80); 6.5 business hours left"
@@ -157,7 +157,7 @@ def test_an_old_data_dir_builds_the_summary_once(desk: Desk, clock: FixedClock, 
     assert len(live_tables(fresh)["history"]["1"]["leads"]["repair"]) == 6
 
     touched: list[str] = []
-    monkeypatch.setattr(Store, "_archived_promises", lambda self, months: touched.append("archive") or {})
+    monkeypatch.setattr(FileStore, "_archived_promises", lambda self, months: touched.append("archive") or {})
     again = open_desk(desk.store.data_dir, user="ana", clock=clock)
     assert again.row(pid).assessment.reasons == (LEAD_REASON,)
     assert again.add("Kim Lee", "Fix the toaster", "today 17:00", category="repair")[1] == [LEAD_REASON]

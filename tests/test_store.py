@@ -1,4 +1,4 @@
-"""Store: round trips, ids, atomic saves under injected failures, damaged files, backups, archive, locking."""
+"""FileStore: round trips, ids, atomic saves under injected failures, damaged files, backups, archive, locking."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import stat
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
 
-from promisetrack import store as store_module
 from promisetrack.errors import DataError, StoreLockedError
-from promisetrack.store import SCHEMA_VERSION, Snapshot, Store, network_filesystem
+from promisetrack.store import SCHEMA_VERSION, FileStore, Snapshot, network_filesystem
+from promisetrack.store import files as store_module
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,14 +26,14 @@ def promise(pid: int, **fields: object) -> dict:
     return {"id": pid, "what": f"call back about order {pid}", "status": "open", "events": [], **fields}
 
 
-def add_promise(store: Store, **fields: object) -> int:
+def add_promise(store: FileStore, **fields: object) -> int:
     with store.transaction() as tx:
         pid = tx.next_id("promise")
         tx.put_promise(promise(pid, **fields))
     return pid
 
 
-def temp_files(store: Store) -> list[Path]:
+def temp_files(store: FileStore) -> list[Path]:
     folders = (store.data_dir, store.archive_dir, store.backups_dir)
     return [path for folder in folders if folder.exists() for path in folder.iterdir() if path.suffix == ".tmp"]
 
@@ -44,12 +44,12 @@ def set_mtime(path: Path, year: int, month: int, day: int) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "data", lock_timeout=5.0)
+def store(tmp_path: Path) -> FileStore:
+    return FileStore(tmp_path / "data", lock_timeout=5.0)
 
 
 @pytest.fixture
-def saved(store: Store) -> Store:
+def saved(store: FileStore) -> FileStore:
     """A store with two promises whose backup for today's file already exists, so the next commit goes straight
     to the live file."""
     add_promise(store)
@@ -61,7 +61,7 @@ def saved(store: Store) -> Store:
 # --- round trip and ids -----------------------------------------------------------------------------------------
 
 
-def test_missing_file_reads_as_empty_and_is_not_created(store: Store) -> None:
+def test_missing_file_reads_as_empty_and_is_not_created(store: FileStore) -> None:
     snapshot = store.read()
     assert snapshot == Snapshot(
         promises={}, customers={}, kudos=[], meta={"schema": 1, "next_promise_id": 1001, "next_customer_id": 1}
@@ -69,11 +69,11 @@ def test_missing_file_reads_as_empty_and_is_not_created(store: Store) -> None:
     assert store.signature() is None
     assert not store.data_dir.exists()
     assert store.archive_months() == []
-    assert store.read_closed(["2026-10"]) == []
+    assert store.read_live_and_archived(["2026-10"]) == []
     assert store.check() == []
 
 
-def test_round_trip(store: Store) -> None:
+def test_round_trip(store: FileStore) -> None:
     with store.transaction() as tx:
         cid = tx.next_id("customer")
         tx.put_customer({"id": cid, "name": "Ada Lovelace", "phone": "+44 20 7946 0000"})
@@ -95,9 +95,9 @@ def test_round_trip(store: Store) -> None:
     assert tables["meta"]["1"]["schema"] == SCHEMA_VERSION
 
 
-def test_ids_persist_and_increase_across_instances(store: Store) -> None:
+def test_ids_persist_and_increase_across_instances(store: FileStore) -> None:
     assert [add_promise(store) for _ in range(3)] == [1001, 1002, 1003]
-    other = Store(store.data_dir)
+    other = FileStore(store.data_dir)
     assert add_promise(other) == 1004
     with other.transaction() as tx:
         assert [tx.next_id("customer"), tx.next_id("customer")] == [1, 2]
@@ -107,7 +107,7 @@ def test_ids_persist_and_increase_across_instances(store: Store) -> None:
             tx.next_id("kudos")
 
 
-def test_deleted_promise_id_is_not_reused(store: Store) -> None:
+def test_deleted_promise_id_is_not_reused(store: FileStore) -> None:
     pid = add_promise(store)
     with store.transaction() as tx:
         tx.delete_promise(pid)
@@ -116,7 +116,7 @@ def test_deleted_promise_id_is_not_reused(store: Store) -> None:
     assert add_promise(store) == pid + 1
 
 
-def test_put_replaces_the_whole_record(store: Store) -> None:
+def test_put_replaces_the_whole_record(store: FileStore) -> None:
     pid = add_promise(store, closed_at="2026-11-20T10:00:00+00:00", status="done")
     with store.transaction() as tx:
         doc = dict(tx.promises[pid])
@@ -126,7 +126,7 @@ def test_put_replaces_the_whole_record(store: Store) -> None:
     assert store.read().promises[pid] == promise(pid, status="open")
 
 
-def test_putting_back_the_dict_the_view_handed_out(store: Store) -> None:
+def test_putting_back_the_dict_the_view_handed_out(store: FileStore) -> None:
     pid = add_promise(store)
     with store.transaction() as tx:
         doc = tx.promises[pid]
@@ -135,7 +135,7 @@ def test_putting_back_the_dict_the_view_handed_out(store: Store) -> None:
     assert store.read().promises[pid]["status"] == "done"
 
 
-def test_tx_views_follow_changes_in_the_transaction(store: Store) -> None:
+def test_tx_views_follow_changes_in_the_transaction(store: FileStore) -> None:
     first = add_promise(store)
     with store.transaction() as tx:
         pid = tx.next_id("promise")
@@ -152,24 +152,22 @@ def test_tx_views_follow_changes_in_the_transaction(store: Store) -> None:
         assert dict(tx.customers) == {cid: {"id": cid, "name": "Bo"}}
 
 
-def test_bad_ids_are_refused(store: Store) -> None:
+def test_bad_ids_are_refused(store: FileStore) -> None:
     with store.transaction() as tx:
         for bad in ({"what": "no id"}, {"id": "1001"}, {"id": True}, {"id": 0}):
             with pytest.raises(ValueError, match="positive int 'id'"):
                 tx.put_promise(bad)
-        with pytest.raises(ValueError, match="YYYY-MM"):
-            tx.archive(1001, "2026-13")
         with pytest.raises(KeyError):
-            tx.archive(1001, "2026-10")
+            tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
     assert not store.path.exists()
 
 
-def test_an_exception_inside_writes_nothing(saved: Store) -> None:
+def test_an_exception_inside_writes_nothing(saved: FileStore) -> None:
     before = saved.path.read_bytes()
     signature = saved.signature()
     with pytest.raises(RuntimeError, match="boom"), saved.transaction() as tx:
         tx.put_promise(promise(tx.next_id("promise")))
-        tx.archive(1001, "2026-10")
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
         raise RuntimeError("boom")
     assert saved.path.read_bytes() == before
     assert saved.signature() == signature
@@ -177,21 +175,21 @@ def test_an_exception_inside_writes_nothing(saved: Store) -> None:
     assert add_promise(saved) == 1003  # the id taken by the failed transaction was not saved either
 
 
-def test_a_transaction_that_changes_nothing_does_not_write(saved: Store) -> None:
+def test_a_transaction_that_changes_nothing_does_not_write(saved: FileStore) -> None:
     signature = saved.signature()
     with saved.transaction() as tx:
         assert len(tx.promises) == 2
     assert saved.signature() == signature
 
 
-def test_an_unserialisable_value_writes_nothing(saved: Store) -> None:
+def test_an_unserialisable_value_writes_nothing(saved: FileStore) -> None:
     before = saved.path.read_bytes()
     with pytest.raises(TypeError), saved.transaction() as tx:
         tx.put_promise(promise(1001, due=object()))
     assert saved.path.read_bytes() == before
 
 
-def test_tx_is_unusable_after_the_transaction(store: Store) -> None:
+def test_tx_is_unusable_after_the_transaction(store: FileStore) -> None:
     with store.transaction() as tx:
         pass
     with pytest.raises(RuntimeError, match="transaction is over"):
@@ -200,14 +198,14 @@ def test_tx_is_unusable_after_the_transaction(store: Store) -> None:
         tx.next_id("promise")
 
 
-def test_transactions_do_not_nest(store: Store) -> None:
+def test_transactions_do_not_nest(store: FileStore) -> None:
     with store.transaction(), pytest.raises(RuntimeError, match="does not nest"), store.transaction():
         pass
     add_promise(store)  # the store is usable afterwards
 
 
-def test_a_second_store_sees_the_first_ones_writes(store: Store) -> None:
-    watcher = Store(store.data_dir)
+def test_a_second_store_sees_the_first_ones_writes(store: FileStore) -> None:
+    watcher = FileStore(store.data_dir)
     assert watcher.read().promises == {}
     add_promise(store)
     first = watcher.signature()
@@ -233,7 +231,7 @@ def _disk_full(*_: object) -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc to tell descriptors apart")
 @pytest.mark.parametrize("step", ["mkstemp", "write", "fsync", "replace"])
-def test_a_failed_save_leaves_the_old_file(saved: Store, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+def test_a_failed_save_leaves_the_old_file(saved: FileStore, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
     before = saved.read()
     before_bytes = saved.path.read_bytes()
     data_dir = str(saved.data_dir)
@@ -273,7 +271,7 @@ def test_a_failed_save_leaves_the_old_file(saved: Store, monkeypatch: pytest.Mon
     assert add_promise(saved) == 1003  # and the store carries on
 
 
-def test_a_failed_dir_fsync_keeps_the_save_and_warns(saved: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_dir_fsync_keeps_the_save_and_warns(saved: FileStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """Once the rename is done other desks already see the new file: the save stands (no "nothing was changed",
     which would invite a duplicate), and the desk is warned that a power cut could still undo it."""
     real_fsync = os.fsync
@@ -291,7 +289,7 @@ def test_a_failed_dir_fsync_keeps_the_save_and_warns(saved: Store, monkeypatch: 
     assert any("could not confirm the save" in note and "Invalid argument" in note for note in saved.warnings())
 
 
-def test_a_failed_backup_stops_the_commit(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_backup_stops_the_commit(store: FileStore, monkeypatch: pytest.MonkeyPatch) -> None:
     add_promise(store)
     before = store.path.read_bytes()
     real_replace = os.replace
@@ -308,7 +306,7 @@ def test_a_failed_backup_stops_the_commit(store: Store, monkeypatch: pytest.Monk
     assert temp_files(store) == []
 
 
-def test_stale_temp_files_are_removed_by_the_next_save(saved: Store) -> None:
+def test_stale_temp_files_are_removed_by_the_next_save(saved: FileStore) -> None:
     stale = saved.data_dir / ".promisetrack.json.abc123.tmp"
     stale.write_bytes(b'{"meta": ')
     other = saved.data_dir / "notes.tmp"
@@ -334,7 +332,7 @@ DAMAGED = {
 }
 
 
-def _assert_refused(store: Store, error: DataError, problem: str) -> None:
+def _assert_refused(store: FileStore, error: DataError, problem: str) -> None:
     message = error.message
     assert str(store.path) in message
     assert problem in message
@@ -342,7 +340,7 @@ def _assert_refused(store: Store, error: DataError, problem: str) -> None:
 
 
 @pytest.mark.parametrize("case", list(DAMAGED))
-def test_a_damaged_file_is_refused_and_never_overwritten(store: Store, case: str) -> None:
+def test_a_damaged_file_is_refused_and_never_overwritten(store: FileStore, case: str) -> None:
     content, problem = DAMAGED[case]
     store.data_dir.mkdir(mode=0o700)
     store.path.write_bytes(content)
@@ -361,7 +359,7 @@ def test_a_damaged_file_is_refused_and_never_overwritten(store: Store, case: str
     assert store.check() == [failure.value.message]
 
 
-def test_the_message_names_the_newest_good_backup(store: Store) -> None:
+def test_the_message_names_the_newest_good_backup(store: FileStore) -> None:
     add_promise(store)
     good = store.path.read_bytes()
     store.backups_dir.mkdir(mode=0o700)
@@ -385,7 +383,7 @@ def test_the_message_names_the_newest_good_backup(store: Store) -> None:
     assert list(store.read().promises) == [1001]
 
 
-def test_an_unreadable_file_is_a_data_error(store: Store) -> None:
+def test_an_unreadable_file_is_a_data_error(store: FileStore) -> None:
     store.path.mkdir(parents=True)  # a folder where the file should be
     with pytest.raises(DataError, match=r"could not read .*promisetrack\.json"):
         store.read()
@@ -395,7 +393,7 @@ def test_an_unreadable_file_is_a_data_error(store: Store) -> None:
 
 
 def test_one_backup_per_day_of_the_file_and_old_ones_pruned(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data", backups_kept=3)
+    store = FileStore(tmp_path / "data", backups_kept=3)
     add_promise(store)
     assert not store.backups_dir.exists()  # nothing to back up before the first save
     contents = {}
@@ -413,7 +411,7 @@ def test_one_backup_per_day_of_the_file_and_old_ones_pruned(tmp_path: Path) -> N
 
 
 def test_no_backups_when_none_are_kept(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data", backups_kept=0)
+    store = FileStore(tmp_path / "data", backups_kept=0)
     add_promise(store)
     add_promise(store)
     assert store.newest_good_backup() is None
@@ -423,29 +421,31 @@ def test_no_backups_when_none_are_kept(tmp_path: Path) -> None:
 # --- archive ----------------------------------------------------------------------------------------------------
 
 
-def test_archive_moves_a_promise_out_of_the_live_file(saved: Store) -> None:
+def test_archive_moves_a_promise_out_of_the_live_file(saved: FileStore) -> None:
     with saved.transaction() as tx:
         tx.put_promise({**tx.promises[1001], "status": "done", "closed_at": "2026-10-02T12:00:00+01:00"})
-        tx.archive(1001, "2026-10")
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
         assert 1001 not in tx.promises
     assert list(saved.read().promises) == [1002]
     assert saved.archive_months() == ["2026-10"]
     assert [doc["id"] for doc in saved.read_archive(["2026-10"])] == [1001]
     assert saved.read_archive(["2026-10"])[0]["status"] == "done"
     assert saved.read_archive(["2026-09"]) == []
-    assert [doc["id"] for doc in saved.read_closed(["2026-10", "2026-09"])] == [1001, 1002]
+    assert [doc["id"] for doc in saved.read_live_and_archived(["2026-10", "2026-09"])] == [1001, 1002]
     tables = orjson.loads((saved.archive_dir / "2026-10.json").read_bytes())
     assert tables["meta"]["1"]["schema"] == SCHEMA_VERSION and "1001" in tables["promises"]
 
     # A second move into the same month keeps the first.
     with saved.transaction() as tx:
-        tx.archive(1002, "2026-10")
+        tx.archive(1002, datetime(2026, 10, 15, 12, tzinfo=UTC))
     assert sorted(doc["id"] for doc in saved.read_archive(["2026-10"])) == [1001, 1002]
     assert saved.read().promises == {}
     assert add_promise(saved) == 1003
 
 
-def test_a_crash_between_archive_and_live_write_loses_nothing(saved: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_between_archive_and_live_write_loses_nothing(
+    saved: FileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_replace = os.replace
 
     def replace(source: str, target: object) -> None:
@@ -455,28 +455,28 @@ def test_a_crash_between_archive_and_live_write_loses_nothing(saved: Store, monk
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(DataError, match="nothing was changed"), saved.transaction() as tx:
-        tx.archive(1001, "2026-10")
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
     monkeypatch.undo()
 
     assert [doc["id"] for doc in saved.read_archive(["2026-10"])] == [1001]  # written first
     assert 1001 in saved.read().promises  # and still live
-    assert [doc["id"] for doc in saved.read_closed(saved.archive_months())] == [1001, 1002]
+    assert [doc["id"] for doc in saved.read_live_and_archived(saved.archive_months())] == [1001, 1002]
     assert temp_files(saved) == []
 
     # Doing it again completes the move.
     with saved.transaction() as tx:
-        tx.archive(1001, "2026-10")
-    assert [doc["id"] for doc in saved.read_closed(["2026-10"])] == [1001, 1002]
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
+    assert [doc["id"] for doc in saved.read_live_and_archived(["2026-10"])] == [1001, 1002]
     assert 1001 not in saved.read().promises
 
 
-def test_archiving_then_putting_or_deleting_in_the_same_transaction(saved: Store) -> None:
+def test_archiving_then_putting_or_deleting_in_the_same_transaction(saved: FileStore) -> None:
     with saved.transaction() as tx:
-        tx.archive(1001, "2026-10")
-        tx.archive(1002, "2026-10")
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
+        tx.archive(1002, datetime(2026, 10, 15, 12, tzinfo=UTC))
         assert list(tx.promises) == [] and len(tx.promises) == 0 and tx.promises.get(1001) is None
         with pytest.raises(KeyError):
-            tx.archive(1001, "2026-11")  # already leaving
+            tx.archive(1001, datetime(2026, 11, 15, 12, tzinfo=UTC))  # already leaving
         tx.put_promise(promise(1001, status="reopened"))  # put back: it stays live
         tx.delete_promise(1002)  # deleted: it goes nowhere
         assert dict(tx.promises) == {1001: promise(1001, status="reopened")}
@@ -484,41 +484,41 @@ def test_archiving_then_putting_or_deleting_in_the_same_transaction(saved: Store
     assert saved.archive_months() == []
 
 
-def test_many_promises_archive_in_one_transaction(store: Store) -> None:
+def test_many_promises_archive_in_one_transaction(store: FileStore) -> None:
     with store.transaction() as tx:
         for _ in range(300):
             pid = tx.next_id("promise")
             tx.put_promise(promise(pid, status="done"))
     with store.transaction() as tx:
         for pid in list(tx.promises):
-            tx.archive(pid, "2026-09" if pid % 2 else "2026-10")
+            tx.archive(pid, datetime(2026, 9 if pid % 2 else 10, 15, 12, tzinfo=UTC))
         assert len(tx.promises) == 0
     assert store.read().promises == {}
     assert len(store.read_archive(["2026-09"])) == len(store.read_archive(["2026-10"])) == 150
-    assert [doc["id"] for doc in store.read_closed(store.archive_months())] == list(range(1001, 1301))
+    assert [doc["id"] for doc in store.read_live_and_archived(store.archive_months())] == list(range(1001, 1301))
 
 
-def test_the_live_copy_wins_over_the_archived_one(saved: Store) -> None:
+def test_the_live_copy_wins_over_the_archived_one(saved: FileStore) -> None:
     with saved.transaction() as tx:
-        tx.archive(1001, "2026-10")
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
     with saved.transaction() as tx:
         tx.put_promise(promise(1001, status="reopened"))
-    closed = saved.read_closed(["2026-10"])
+    closed = saved.read_live_and_archived(["2026-10"])
     assert [(doc["id"], doc["status"]) for doc in closed] == [(1001, "reopened"), (1002, "open")]
 
 
-def test_a_damaged_archive_file_stops_the_move(saved: Store) -> None:
+def test_a_damaged_archive_file_stops_the_move(saved: FileStore) -> None:
     saved.archive_dir.mkdir(mode=0o700)
     damaged = saved.archive_dir / "2026-10.json"
     damaged.write_bytes(b'{"meta": {"1": {"schema": 1}}, "promises": {"7": ')
     before = saved.path.read_bytes()
     with pytest.raises(DataError) as failure, saved.transaction() as tx:
-        tx.archive(1001, "2026-10")
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
     assert str(damaged) in failure.value.message and "Nothing was changed" in failure.value.message
     assert saved.path.read_bytes() == before
     assert damaged.read_bytes().endswith(b'"7": ')
     with pytest.raises(DataError, match=r"2026-10\.json cannot be used"):
-        saved.read_closed(["2026-10"])
+        saved.read_live_and_archived(["2026-10"])
     assert any("2026-10.json" in problem for problem in saved.check())
 
 
@@ -535,7 +535,7 @@ with FileLock(sys.argv[1]):
 
 @pytest.mark.parametrize("backend", ["flock", "filelock"])
 def test_a_held_lock_times_out_with_a_clear_message(
-    saved: Store, monkeypatch: pytest.MonkeyPatch, backend: str
+    saved: FileStore, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:
     monkeypatch.setattr(store_module, "LOCK_BACKEND", backend)  # the holder uses filelock: the two exclude each other
     before = saved.path.read_bytes()
@@ -547,7 +547,7 @@ def test_a_held_lock_times_out_with_a_clear_message(
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        impatient = Store(saved.data_dir, lock_timeout=0.2)
+        impatient = FileStore(saved.data_dir, lock_timeout=0.2)
         with pytest.raises(StoreLockedError) as failure:
             add_promise(impatient)
         assert failure.value.message == "another desk is saving — try again"
@@ -556,11 +556,11 @@ def test_a_held_lock_times_out_with_a_clear_message(
         assert impatient.read().promises.keys() == {1001, 1002}  # reading needs no lock
     finally:
         holder.communicate("", timeout=10)
-    assert add_promise(Store(saved.data_dir, lock_timeout=0.2)) == 1003  # freed when the holder let go
+    assert add_promise(FileStore(saved.data_dir, lock_timeout=0.2)) == 1003  # freed when the holder let go
 
 
 @pytest.mark.parametrize("backend", ["flock", "filelock"])
-def test_a_filesystem_without_locks_is_refused(store: Store, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+def test_a_filesystem_without_locks_is_refused(store: FileStore, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
     import filelock
 
     class NoFlock:
@@ -587,12 +587,12 @@ def test_a_filesystem_without_locks_is_refused(store: Store, monkeypatch: pytest
 
 def _add_many(data_dir: str, count: int, start: object) -> None:
     start.wait(10)  # type: ignore[attr-defined]
-    store = Store(Path(data_dir), lock_timeout=30)
+    store = FileStore(Path(data_dir), lock_timeout=30)
     for _ in range(count):
         add_promise(store, by=os.getpid())
 
 
-def test_two_processes_adding_at_once_lose_nothing(store: Store) -> None:
+def test_two_processes_adding_at_once_lose_nothing(store: FileStore) -> None:
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     workers = [context.Process(target=_add_many, args=(str(store.data_dir), 100, start)) for _ in range(2)]
@@ -611,9 +611,9 @@ def test_two_processes_adding_at_once_lose_nothing(store: Store) -> None:
 # --- permissions, check, warnings -------------------------------------------------------------------------------
 
 
-def test_files_are_0600_and_folders_0700(saved: Store) -> None:
+def test_files_are_0600_and_folders_0700(saved: FileStore) -> None:
     with saved.transaction() as tx:
-        tx.archive(1001, "2026-10")
+        tx.archive(1001, datetime(2026, 10, 15, 12, tzinfo=UTC))
 
     def mode(path: Path) -> int:
         return stat.S_IMODE(path.stat().st_mode)
@@ -625,7 +625,7 @@ def test_files_are_0600_and_folders_0700(saved: Store) -> None:
     assert saved.check() == []
 
 
-def test_check_reports_loose_permissions_and_damaged_backups(saved: Store) -> None:
+def test_check_reports_loose_permissions_and_damaged_backups(saved: FileStore) -> None:
     saved.path.chmod(0o644)
     saved.data_dir.chmod(0o755)
     (saved.backups_dir / "promisetrack-2026-01-01.json").write_bytes(b"{")
@@ -637,7 +637,7 @@ def test_check_reports_loose_permissions_and_damaged_backups(saved: Store) -> No
     assert stat.S_IMODE(saved.path.stat().st_mode) == 0o600
 
 
-def test_a_network_data_dir_gets_a_warning(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_network_data_dir_gets_a_warning(store: FileStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     mounts = tmp_path / "mounts"
     mounts.write_text(f"/dev/sda1 / ext4 rw 0 0\nserver:/desk {tmp_path} nfs4 rw 0 0\n")
     monkeypatch.setattr(store_module, "MOUNTS", mounts)

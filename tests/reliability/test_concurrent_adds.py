@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from promisetrack.service import _phone_key
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 from tests.reliability.conftest import NOW, cli_env, run_cli
 
 PROCESSES = 4
@@ -55,7 +55,7 @@ def test_four_processes_adding_250_promises_each_at_once(desk_dir: Path, tmp_pat
     first, *others = sorted(spans)
     assert any(low < first[1] for low, _ in others), "the desks did not run at the same time"
 
-    store = Store(desk_dir)
+    store = FileStore(desk_dir)
     promises = store.read().promises
     assert len(printed) == len(set(printed)) == PROCESSES * ADDS
     assert sorted(printed) == sorted(promises) == list(range(1001, 1001 + PROCESSES * ADDS))

@@ -7,11 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 from tests.reliability.conftest import NOW, cli_env, run_cli
 
 # Runs one CLI command in this interpreter, then prints which of the watched modules got imported.
@@ -80,11 +81,12 @@ def test_list_and_the_board_read_neither_the_archive_nor_the_customers(used: Pat
     from tests.conftest import MONDAY
 
     desk = open_desk(used, user="Ana", clock=FixedClock(MONDAY))
-    with Store(used).transaction() as tx:  # an archive month, so that there is something not to read
-        tx.archive(1002, "2026-10")
+    with FileStore(used).transaction() as tx:  # an archive month, so that there is something not to read
+        tx.archive(1002, datetime(2026, 10, 15, 12, tzinfo=UTC))
     touched: list[str] = []
-    monkeypatch.setattr(Store, "_archived_promises", lambda self, months: touched.append("archive") or {})
-    monkeypatch.setattr(Store, "_customer_records", lambda self, number, raw=None: touched.append("customers") or {})
+    monkeypatch.setattr(FileStore, "_archived_promises", lambda self, months: touched.append("archive") or {})
+    monkeypatch.setattr(FileStore, "_customer_records",
+                        lambda self, number, raw=None: touched.append("customers") or {})
     assert [row.promise.id for row in desk.listing()] == [1001]
     assert len(desk.board()) == 1 and desk.check_promise(MONDAY.replace(hour=16), "Ana", "other") == []
     assert touched == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from promisetrack import cli
-from promisetrack import store as store_module
+from promisetrack.store import files as store_module
 from tests.reliability.conftest import NOW, assert_clean_error, run_cli, snapshot_files
 
 COMMANDS = {

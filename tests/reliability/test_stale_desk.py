@@ -11,7 +11,7 @@ import pytest
 from promisetrack.clock import FixedClock
 from promisetrack.errors import PromiseError
 from promisetrack.service import Desk, open_desk
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 from tests.conftest import MONDAY
 from tests.reliability.conftest import run_cli
 
@@ -45,7 +45,7 @@ def test_a_change_through_a_stale_desk_lands_on_the_fresh_file(board: Desk, desk
     assert run_cli(desk_dir, *RESCHEDULE, user="Ben").returncode == 0
     # The board has not refreshed; it logs a contact on what it last saw.
     board.contact(1001, "Told her the new date", "phone")
-    saved = Store(desk_dir).read().promises[1001]
+    saved = FileStore(desk_dir).read().promises[1001]
     kinds = [(e["kind"], e["by"]) for e in saved["events"]]
     assert kinds == [("created", "Ana"), ("rescheduled", "Ben"), ("contacted", "Ana")]
     assert saved["due"] != stale_due.isoformat(), "the other desk's reschedule survives"
@@ -54,12 +54,12 @@ def test_a_change_through_a_stale_desk_lands_on_the_fresh_file(board: Desk, desk
 
 def test_a_stale_desk_cannot_act_on_what_another_desk_closed(board: Desk, desk_dir: Path) -> None:
     assert run_cli(desk_dir, "done", "1002", "--csat", "5", user="Ben").returncode == 0
-    before = Store(desk_dir).path.read_bytes()
+    before = FileStore(desk_dir).path.read_bytes()
     for act in (lambda: board.contact(1002, "called"), lambda: board.reassign(1002, "Chloe"),
                 lambda: board.done(1002, 4)):
         with pytest.raises(PromiseError, match="already done"):
             act()
-    assert Store(desk_dir).path.read_bytes() == before, "nothing written back"
+    assert FileStore(desk_dir).path.read_bytes() == before, "nothing written back"
     assert board.get(1002).status.value == "done"
 
 
@@ -67,7 +67,7 @@ def test_adds_from_a_stale_desk_take_fresh_ids_and_keep_the_others(board: Desk, 
     assert run_cli(desk_dir, "add", "--customer", "Jo", "--what", "Ring back", "--due", "tomorrow").stdout == "1003\n"
     promise, _ = board.add("Maria Lopez", "Order the blue fabric", "fri", phone="+44 7700 900101")
     assert promise.id == 1004
-    assert sorted(Store(desk_dir).read().promises) == [1001, 1002, 1003, 1004]
+    assert sorted(FileStore(desk_dir).read().promises) == [1001, 1002, 1003, 1004]
     assert promise.customer.id == board.get(1001).customer.id  # linked to the customer it already knew
 
 
@@ -76,7 +76,7 @@ def test_undo_from_a_stale_desk_respects_a_later_change_by_someone_else(board: D
     assert run_cli(desk_dir, "reassign", "1002", "--owner", "Ben", user="Ben").returncode == 0
     with pytest.raises(PromiseError, match="Ben changed it after you"):
         board.undo()
-    assert Store(desk_dir).read().promises[1002]["owner"] == "Ben"
+    assert FileStore(desk_dir).read().promises[1002]["owner"] == "Ben"
 
 
 def test_the_minute_tick_of_a_stale_board_uses_the_fresh_file_after_a_refresh(board: Desk, desk_dir: Path) -> None:

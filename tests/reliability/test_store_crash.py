@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 20
@@ -22,10 +22,11 @@ SEED = 20261123
 # transaction also moves the oldest live promise to the archive, so kills land between archive and live writes too.
 WRITER = """
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from promisetrack.store import Store
+from promisetrack.store import FileStore
 
-store = Store(Path(sys.argv[1]), lock_timeout=30, backups_kept=3)
+store = FileStore(Path(sys.argv[1]), lock_timeout=30, backups_kept=3)
 note = "waiting on the supplier; customer prefers a call after 4pm " * 8
 while True:
     with store.transaction() as tx:
@@ -33,7 +34,7 @@ while True:
         tx.put_promise({"id": pid, "what": "replacement kettle", "note": note, "events": [{"kind": "created"}]})
         if pid % 5 == 0:
             oldest = min(tx.promises)
-            tx.archive(oldest, f"2026-{oldest % 12 + 1:02d}")
+            tx.archive(oldest, datetime(2026, oldest % 12 + 1, 15, 12, tzinfo=UTC))
     print(pid, flush=True)
 """
 
@@ -42,7 +43,7 @@ while True:
 def test_sigkilled_writer_never_loses_an_acknowledged_write(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     data_dir = tmp_path / "data"
-    store = Store(data_dir)
+    store = FileStore(data_dir)
     acknowledged: list[int] = []
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
@@ -66,7 +67,7 @@ def test_sigkilled_writer_never_loses_an_acknowledged_write(tmp_path: Path) -> N
         acknowledged += [int(line) for line in lines if line.endswith(b"\n")]  # a half-printed id is no ack
 
         snapshot = store.read()  # loads (raises DataError if torn)
-        closed = store.read_closed(store.archive_months())
+        closed = store.read_live_and_archived(store.archive_months())
         ids = [doc["id"] for doc in closed]
         assert len(ids) == len(set(ids)), f"round {round_}: an id appears twice"
         missing = set(acknowledged) - set(ids)

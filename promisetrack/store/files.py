@@ -1,5 +1,6 @@
-"""Store: the only module that touches data files — TinyDB over our own atomic, locked storage, with a live file,
-a monthly archive and rolling daily backups. It keeps plain JSON-able dicts and knows nothing of the model.
+"""FileStore: the default back-end of the store contract (contract.py) — TinyDB over our own atomic, locked
+storage, with a live file, a monthly archive and rolling daily backups. It keeps plain JSON-able dicts and knows
+nothing of the model.
 
 Layout of a data dir (dir 0700, files 0600)::
 
@@ -24,12 +25,13 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promisetrack.errors import DataError, StoreLockedError
+from promisetrack.store.contract import Snapshot
 
 if TYPE_CHECKING:
     from tinydb import TinyDB
@@ -56,17 +58,6 @@ _ARCHIVE_FILE = re.compile(r"(\d{4}-(?:0[1-9]|1[0-2]))\.json")
 _BACKUP_FILE = re.compile(r"promisetrack-\d{4}-\d{2}-\d{2}\.json")
 _TEMP_GLOB = ".*.json.*.tmp"  # what _write_atomic leaves behind when the process dies mid-save
 _JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}
-
-
-@dataclass
-class Snapshot:
-    """The live file as read at one moment (archived promises are not in it)."""
-
-    promises: dict[int, dict[str, Any]] = field(default_factory=dict)
-    customers: Mapping[int, dict[str, Any]] = field(default_factory=dict)  # read on first use
-    kudos: list[dict[str, Any]] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
-    history: dict[str, Any] | None = None  # the summary of archived promises (history.py); None: not kept yet
 
 
 class Tx:
@@ -172,9 +163,11 @@ class Tx:
         self._check_valid()
         self._replace(self._table(HISTORY_TABLE), 1, doc)
 
-    def archive(self, pid: int, month: str) -> None:
-        """Move a (closed) promise from the live file to ``archive/<month>.json`` when the transaction commits."""
+    def archive(self, pid: int, closed_at: datetime) -> None:
+        """Move a (closed) promise from the live file to ``archive/<month>.json`` when the transaction commits; the
+        month is that of ``closed_at`` as given (the desk passes it in its own timezone)."""
         self._check_valid()
+        month = closed_at.strftime("%Y-%m")
         _check_month(month)
         if pid not in self.promises:
             raise KeyError(f"promise {pid} is not in the live file")
@@ -210,8 +203,8 @@ class Tx:
             raise RuntimeError("this transaction is over: use a Tx only inside Store.transaction()")
 
 
-class Store:
-    """The data dir: read snapshots without a lock, change them in locked, atomic transactions."""
+class FileStore:
+    """The data dir: read snapshots without a lock, change them in locked, atomic transactions (``PromiseStore``)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0, backups_kept: int = 7) -> None:
         self.data_dir = Path(data_dir)
@@ -243,6 +236,42 @@ class Store:
             history=tables.get(HISTORY_TABLE, {}).get("1"),
         )
 
+    @property
+    def location(self) -> str:
+        return str(self.data_dir)
+
+    def watch(self) -> None:
+        """None: a board polls ``version()`` (a stat of the live file) about once a second."""
+        return None
+
+    def version(self) -> tuple[int, int, int] | None:
+        """The live file's ``signature``: every save replaces the file, so it changes with every save."""
+        return self.signature()
+
+    def fetch(self, pid: int) -> dict[str, Any] | None:
+        """One promise: from the live file, else from the archive, newest month first (an old id is rarely asked)."""
+        doc = self.read().promises.get(pid)
+        if doc is not None:
+            return doc
+        for month in reversed(self.archive_months()):
+            found = self._archived_promises([month]).get(pid)
+            if found is not None:
+                return found
+        return None
+
+    def read_closed(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Every live promise plus those archived in the months ``[start, end)`` touches, in ``start``'s zone."""
+        months = set(_months_between(start, end.astimezone(start.tzinfo)))
+        return self.read_live_and_archived([m for m in self.archive_months() if m in months])
+
+    def read_archived(self) -> list[dict[str, Any]]:
+        return self.read_archive(self.archive_months())
+
+    def customer_promises(self, customer_id: int) -> list[dict[str, Any]]:
+        """Every promise of one customer, reading the live file and every archive month."""
+        return [doc for doc in self.read_live_and_archived(self.archive_months())
+                if (doc.get("customer") or {}).get("id") == customer_id]
+
     def signature(self) -> tuple[int, int, int] | None:
         """(inode, mtime in ns, size) of the live file, None if there is none; changes with every save."""
         try:
@@ -261,7 +290,7 @@ class Store:
         """The promises in those months' archive files (a month without a file has none)."""
         return list(self._archived_promises(months).values())
 
-    def read_closed(self, months: Iterable[str]) -> list[dict[str, Any]]:
+    def read_live_and_archived(self, months: Iterable[str]) -> list[dict[str, Any]]:
         """Promises archived in those months plus every live promise, once each by id (the live copy wins)."""
         promises = self._archived_promises(months)
         promises.update(self.read().promises)
@@ -563,7 +592,7 @@ class _Registry:
     registry moved out) are read as well and move into the files at the next save.
     """
 
-    def __init__(self, store: Store, legacy: Mapping[str, dict[str, Any]]) -> None:
+    def __init__(self, store: FileStore, legacy: Mapping[str, dict[str, Any]]) -> None:
         self._store = store
         self._legacy = _by_id(legacy)
         self._on_disk: list[int] | None = None
@@ -665,7 +694,7 @@ class _RegistryView(Mapping):
 class _LazyCustomers(Mapping):
     """A snapshot's customers, read from the customer files on first use (the board and ``list`` never use them)."""
 
-    def __init__(self, store: Store, legacy: Mapping[str, dict[str, Any]]) -> None:
+    def __init__(self, store: FileStore, legacy: Mapping[str, dict[str, Any]]) -> None:
         self._registry = _Registry(store, legacy)
         self._records: dict[int, dict[str, Any]] | None = None
 
@@ -888,6 +917,16 @@ def _doc_id(doc: Mapping[str, Any]) -> int:
     if type(doc_id) is not int or doc_id < 1:
         raise ValueError(f"a stored record needs a positive int 'id', not {doc_id!r}")
     return doc_id
+
+
+def _months_between(start: datetime, end: datetime) -> list[str]:
+    """Every ``YYYY-MM`` that ``[start, end)`` touches (the archive files it needs)."""
+    last = (end - timedelta(microseconds=1)) if end > start else start
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def _check_month(month: str) -> None:
