@@ -17,6 +17,7 @@ from promisetrack.config import SETTINGS_FILE, TEMPLATE
 from promisetrack.service import Desk
 
 HOUR = 3600
+WAITING_ON = ("bring the receipt", "sign the collection form", "send photos of the damage", "pay the deposit")
 
 
 def demo_source() -> Path:
@@ -87,6 +88,7 @@ def populate(desk: Desk, *, days: int = 7, count: int = 64, seed: int = 7) -> in
 
         steps.append(_Step(created, 0, add))
         steps.extend(_fate(n, created, due, end, owner, rng, cal, ids))
+    steps.extend(_repeat_breaker(spec, start, end, cal))
     clock = desk.clock
     player = Desk(desk.store, desk.settings, FixedClock(start), desk.user)
     for step in sorted(steps, key=lambda s: (s.at, s.order)):
@@ -123,6 +125,10 @@ def _fate(
             out.append(step(when(0.3), 1, lambda d, i: d.contact(i, "Gave the customer an update", "phone")))
         if rng.random() < 0.15:
             out.append(step(when(0.2), 2, lambda d, i: d.flag(i, "Waiting on the supplier")))
+        elif rng.random() < 0.15:
+            task = rng.choice(WAITING_ON)
+            until = cal.add_business_seconds(when(0.4), 6 * HOUR).replace(second=0, microsecond=0)
+            out.append(step(when(0.4), 2, lambda d, i: d.wait(i, task, until.isoformat())))
         return out
     if roll < 0.45:
         return [step(when(rng.uniform(0.4, 0.95)), 1, lambda d, i: d.done(i, csat))]
@@ -142,6 +148,36 @@ def _fate(
     if roll < 0.85:
         return [step(when(0.5), 1, lambda d, i: d.cancel(i, "Customer no longer needs it"))]
     return []  # left open past its due: the board shows it overdue
+
+
+def _repeat_breaker(spec: dict[str, Any], start: datetime, end: datetime, cal: Any) -> list[_Step]:
+    """One customer whose last two promises broke (late, nobody called), with a third now open: the review's
+    "Repeat breakers" group and the rule's reason have something to show."""
+    name, phone, email = spec["repeat_breaker"]
+    made: list[int] = []
+    steps = []
+    for n, (what, offset) in enumerate((("Call back about the warranty claim", 0.0), ("Store credit issued", 8.0))):
+        created = cal.add_business_seconds(start, offset * HOUR).replace(second=0, microsecond=0)
+        due = cal.add_business_seconds(created, 4 * HOUR)
+
+        def add(d: Desk, what: str = what, due: datetime = due) -> None:
+            d.user = "Ben"
+            made.append(d.add(name, what, due.isoformat(), phone=phone, email=email, owner="Ben",
+                              category="callback" if "Call" in what else "refund")[0].id)
+
+        def late(d: Desk, n: int = n) -> None:
+            d.user = "Ben"
+            d.done(made[n], 2)
+
+        steps += [_Step(created, 0, add), _Step(cal.add_business_seconds(due, 6 * HOUR), 2, late)]
+    again = cal.add_business_seconds(end, -2 * HOUR).replace(second=0, microsecond=0)
+
+    def third(d: Desk) -> None:
+        d.user = "Chloe"
+        d.add(name, "Replacement part arrives", cal.add_business_days(again, 2).isoformat(), phone=phone,
+              email=email, owner="Chloe", category="delivery")
+
+    return [*steps, _Step(again, 0, third)]
 
 
 def open_demo(now: str | None, user: str | None) -> Desk:
