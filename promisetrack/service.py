@@ -35,7 +35,7 @@ from promisetrack.model import (
 )
 from promisetrack.outcomes import derive_outcome
 from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
-from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx
+from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx, Watch
 
 
 class _LazyModule:
@@ -335,6 +335,10 @@ class Desk:
     def changed(self) -> bool:
         """Has another process (or this one) written since the last read?"""
         return self._live is None or self._live.version != self.store.version()
+
+    def watch(self) -> Watch | None:
+        """How a board hears of other desks' changes (a database's NOTIFY), or None: poll ``version()``."""
+        return self.store.watch()
 
     def version(self) -> Hashable | None:
         """A token that changes with every save, by any process (the board's watch)."""

@@ -4,7 +4,7 @@ only when a database is named)."""
 
 from __future__ import annotations
 
-from promisetrack.store.contract import PromiseStore, Snapshot, StoreTx
+from promisetrack.store.contract import PromiseStore, Snapshot, StoreTx, Watch
 from promisetrack.store.files import SCHEMA_VERSION, FileStore, network_filesystem
 
-__all__ = ["SCHEMA_VERSION", "FileStore", "PromiseStore", "Snapshot", "StoreTx", "network_filesystem"]
+__all__ = ["SCHEMA_VERSION", "FileStore", "PromiseStore", "Snapshot", "StoreTx", "Watch", "network_filesystem"]

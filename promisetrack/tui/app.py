@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -20,13 +21,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from promisetrack.alerts import Reminders, unacknowledged
 from promisetrack.clock import OffsetClock
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import Risk
 from promisetrack.service import Desk, Row, board_key
+from promisetrack.store import Watch
 from promisetrack.tui.screens.alerts import AlertKey, AlertsScreen, alert_key
 from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
 
@@ -89,6 +91,7 @@ class PromiseTrackApp(App[int]):
         self._last_error = ""
         self.reminders = Reminders(desk.calendar, desk.settings.remind_every_minutes * 60)
         self.raised: dict[AlertKey, datetime] = {}  # when this board saw each at-risk alert come up
+        self.offline = ""  # why the database cannot be reached, while it cannot
 
     def get_default_screen(self) -> Screen[None]:
         return self.board
@@ -108,7 +111,11 @@ class PromiseTrackApp(App[int]):
         version, now, rows = first
         self._apply(rows, now, version, alert=False)
         self._startup_alert(now)
-        self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
+        watch = self.desk.watch()
+        if watch is None:  # the files: a stat of the live file about once a second
+            self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
+        else:  # a database tells of every change as it commits: no polling
+            self.listen(watch)
         self._schedule_minute()
         if _minute(self.desk.now()) != _minute(now):  # read before a minute turned: catch up after the first frame
             self.call_after_refresh(self.tick)
@@ -162,6 +169,31 @@ class PromiseTrackApp(App[int]):
                 self.refresh_board()
         except Exception as exc:
             self.report("watching the data file", exc)
+
+    @work(thread=True, exclusive=True, group="listen", exit_on_error=False)
+    def listen(self, watch: Watch) -> None:
+        """Hear other desks' changes as they commit (a database's NOTIFY) and show them; when the connection is lost,
+        say so, keep trying, and read everything again once back (what happened meanwhile was not heard)."""
+        worker = get_current_worker()
+        try:
+            while not worker.is_cancelled:
+                try:
+                    changed = watch.wait(self.watch_every)
+                except DataError as exc:
+                    self.call_from_thread(self._set_offline, exc.message)
+                    worker_pause(worker, self.watch_every)
+                    continue
+                if self.offline:
+                    self.call_from_thread(self._set_offline, "")
+                if changed and not worker.is_cancelled:
+                    self.call_from_thread(self.refresh_board)
+        finally:
+            watch.close()
+
+    def _set_offline(self, reason: str) -> None:
+        """``reason``: why the store cannot be reached (the banner shows it); "" when it is back."""
+        self.offline = reason
+        self.board.show_offline(reason)
 
     def _reading(self) -> bool:
         return any(w.group == "board" and not w.is_finished for w in self.workers)
@@ -450,6 +482,13 @@ class PromiseTrackApp(App[int]):
                     yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
                                         partial(self.run_action, binding.action, screen))
         yield from super().get_system_commands(screen)
+
+
+def worker_pause(worker: Worker[None], seconds: float) -> None:
+    """Wait ``seconds`` in a thread worker, or less if it is cancelled (the board is closing)."""
+    end = time.monotonic() + seconds
+    while not worker.is_cancelled and time.monotonic() < end:
+        time.sleep(0.05)
 
 
 def _names(rows: list[Row], shown: int = 5) -> str:

@@ -88,6 +88,7 @@ class BoardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
+        yield Static("", id="offline")
         yield Input(placeholder="filter: customer, phone, promise, owner, id… (enter: back to the list, esc: clear)",
                     id="filter")
         yield PromiseTable(id="promises")
@@ -162,6 +163,14 @@ class BoardScreen(Screen[None]):
         ))
         badge.display = True
         badge.show(row.risk, row.assessment.reasons if row.assessment else ())
+
+    def show_offline(self, reason: str) -> None:
+        """The banner while the database cannot be reached: nothing can be saved, what is typed is kept."""
+        banner = self.query_one("#offline", Static)
+        banner.update(Content.assemble(("offline — reconnecting", "bold"),
+                                       f" ({reason}) · nothing can be saved until it is back; what you type is kept")
+                      if reason else "")
+        banner.display = bool(reason)
 
     @property
     def cursor_pid(self) -> int | None:

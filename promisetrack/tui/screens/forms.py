@@ -146,6 +146,11 @@ class FormScreen(ModalScreen[Saved | None]):
         if problems:
             self.show_error(problems[0])
             return
+        offline = getattr(self.app, "offline", "")
+        if offline:
+            self.show_error(f"offline — reconnecting ({offline}): not saved; what you typed is kept, save again "
+                            "once it is back")
+            return
         try:
             job = self.job()
         except PromiseError as exc:
