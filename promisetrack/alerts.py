@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from promisetrack.dates import BusinessCalendar
 
 ALERT_LEVELS = frozenset({Risk.AT_RISK, Risk.OVERDUE})
+_MARKS = frozenset({EventKind.ACKNOWLEDGED, EventKind.SNOOZED})
 SNOOZE_CHOICES = {"15m": "15 minutes", "1h": "1 hour", "tomorrow": "until tomorrow's opening"}
 
 
@@ -48,12 +49,13 @@ def alert_state(p: Promise, level: Risk | None) -> AlertState | None:
     """The alert of ``p`` at ``level`` (None when that level raises none), with its acknowledgement and snooze."""
     if level is None or level not in ALERT_LEVELS:
         return None
+    if not any(e.kind in _MARKS for e in p.events):  # most promises: the board asks about every overdue one a tick
+        return AlertState(level, p.due)
     due = p.due.isoformat()
     acknowledged: Event | None = None
     snoozed: datetime | None = None
     for e in p.effective_events():
-        if e.kind in (EventKind.ACKNOWLEDGED, EventKind.SNOOZED) and e.data.get("level") == level.value \
-                and e.data.get("due") == due:
+        if e.kind in _MARKS and e.data.get("level") == level.value and e.data.get("due") == due:
             if e.kind is EventKind.ACKNOWLEDGED:
                 acknowledged = e
             else:

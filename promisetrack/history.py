@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import takewhile
 from typing import TYPE_CHECKING, Any
 
 from promisetrack.leadtimes import lead_seconds
@@ -65,7 +66,7 @@ def _closings(entries: Iterable[list[Any]]) -> list[Closing]:
     return [Closing(int(pid), _utc(closed), value) for pid, closed, value in entries]
 
 
-def _newest_first(closings: Iterable[Closing]) -> list[Closing]:
+def newest_first(closings: Iterable[Closing]) -> list[Closing]:
     return sorted(closings, key=lambda c: (c.closed_at, c.pid), reverse=True)
 
 
@@ -79,7 +80,7 @@ def closing_outcome(p: Promise) -> Closing | None:
 
 def is_repeat_breaker(closings: Iterable[Closing]) -> bool:
     """Were the customer's last two closed promises (cancelled ones left out) both broken?"""
-    last = _newest_first(c for c in closings if c.value != Outcome.CANCELLED.value)[:REPEAT_COUNT]
+    last = newest_first(c for c in closings if c.value != Outcome.CANCELLED.value)[:REPEAT_COUNT]
     return len(last) == REPEAT_COUNT and all(c.value == Outcome.BROKEN.value for c in last)
 
 
@@ -101,7 +102,24 @@ def in_window(closings: Iterable[Closing], end: datetime, settings: Settings, *,
     start = end.astimezone(UTC) - timedelta(days=settings.lead_window_days)
     stop = end.astimezone(UTC)
     kept = [c for c in closings if c.closed_at >= start and (not upto or c.closed_at < stop)]
-    return [c.value for c in _newest_first(kept)[: settings.lead_window_max]]
+    return [c.value for c in newest_first(kept)[: settings.lead_window_max]]
+
+
+def window_from_newest(by_category: Mapping[str, list[Closing]], end: datetime, settings: Settings
+                       ) -> tuple[dict[str, list[float]], datetime]:
+    """``in_window`` of every category at ``end``, each list already newest first, and the moment until which that
+    answer holds as the window moves on: when the oldest lead time it keeps falls out (none newer comes in by time
+    alone). The board's minute tick asks again only then."""
+    window = timedelta(days=settings.lead_window_days)
+    start = end.astimezone(UTC) - window
+    until = datetime.max.replace(tzinfo=UTC)
+    leads: dict[str, list[float]] = {}
+    for category, closings in by_category.items():
+        kept = list(takewhile(lambda c: c.closed_at >= start, closings[: settings.lead_window_max]))
+        if kept:
+            leads[category] = [c.value for c in kept]
+            until = min(until, kept[-1].closed_at + window)
+    return leads, until
 
 
 def promises_in_window(closed: Iterable[Promise], end: datetime, settings: Settings, cal: BusinessCalendar
@@ -152,12 +170,12 @@ def with_archived(
     start = now.astimezone(UTC) - timedelta(days=settings.lead_window_days)
     out_leads: dict[str, list[list[Any]]] = {}
     for category, closings in sorted(leads.items()):
-        kept = [c for c in _newest_first(closings) if c.closed_at >= start][: settings.lead_window_max]
+        kept = [c for c in newest_first(closings) if c.closed_at >= start][: settings.lead_window_max]
         if kept:
             out_leads[category] = [_entry(c) for c in kept]
     out_breakers: dict[str, list[list[Any]]] = {}
     for cid, closings in sorted(breakers.items()):
-        last = _newest_first(closings)[:REPEAT_COUNT]
+        last = newest_first(closings)[:REPEAT_COUNT]
         if last and last[0].value == Outcome.BROKEN.value:
             out_breakers[str(cid)] = [_entry(c) for c in last]
     return {"version": HISTORY_VERSION, "leads": out_leads, "breakers": out_breakers}

@@ -185,7 +185,8 @@ class _Live:
         self.context: RiskContext | None = None
         self.context_leads: dict[str, list[float]] | None = None  # the lead times ``context`` was built from
         self.history: dict[str, Any] | None = snapshot.history  # the summary of archived promises
-        self.lead_closings: dict[str, list[history.Closing]] | None = None  # live done + archived, by category
+        self.lead_closings: dict[str, list[history.Closing]] | None = None  # live done + archived, newest first
+        self.leads_span: tuple[datetime, datetime] | None = None  # the moments between which context_leads holds
         self.repeat_breakers: set[int] | None = None  # among the customers with an open promise
 
     def promise(self, pid: int) -> Promise | None:
@@ -292,10 +293,13 @@ class Desk:
             for category, closings in summary.items():
                 live_ids = live.snapshot.promises
                 by_category.setdefault(category, []).extend(c for c in closings if c.pid not in live_ids)
-            live.lead_closings = by_category
-        leads = {category: history.in_window(closings, now, self.settings)
-                 for category, closings in live.lead_closings.items()}
-        return {category: seconds for category, seconds in leads.items() if seconds}
+            live.lead_closings = {category: history.newest_first(found) for category, found in by_category.items()}
+        span = live.leads_span
+        if span is not None and live.context_leads is not None and span[0] <= now < span[1]:
+            return live.context_leads  # the minute tick: the window moved on, and no lead time left it
+        leads, until = history.window_from_newest(live.lead_closings, now, self.settings)
+        live.leads_span = (now, until)
+        return leads
 
     def _repeat_breakers(self, live: _Live) -> set[int]:
         """The customers with an open promise whose last two closed ones (live or archived) were broken."""
