@@ -34,6 +34,32 @@ def _port(value: str) -> int:
     return port
 
 
+def _sessions(value: str) -> int:
+    """``--max-sessions``: how many boards may be open at once, 1 or more."""
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"a number of boards is a whole number, 1 or more, not {value!r}")
+    return count
+
+
+def _public_url(value: str) -> str:
+    """``--public-url``: ``http(s)://host[:port][/path]``, as the other PCs' browsers reach this one."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        port_ok = parts.port is None or 1 <= parts.port <= 65535
+    except ValueError:
+        parts, port_ok = None, False
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
+            or parts.username is not None or parts.query or parts.fragment):
+        raise argparse.ArgumentTypeError(f"a public URL looks like http://desk-pc:8000, not {value!r}")
+    return value.strip().rstrip("/")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="promisetrack", description="Keep the front desk's promises. No command opens the board.")
     p.add_argument("--version", action="version", version=f"promisetrack {__version__}")
@@ -111,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the board in a browser (needs the 'serve' extra: textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
     serve.add_argument("--port", type=_port, default=8000, help="port, 1 to 65535 (default: 8000)")
+    serve.add_argument("--public-url", type=_public_url, metavar="URL",
+                       help="the address other PCs open, e.g. http://desk-pc:8000 (needed with --host 0.0.0.0)")
+    serve.add_argument("--max-sessions", type=_sessions, default=8, metavar="N",
+                       help="boards open at once, at most (default: 8)")
 
     report = sub.add_parser("report", help="figures of a month, ISO week or date range (default: this month)")
     report.add_argument("--month", metavar="YYYY-MM")
@@ -377,10 +407,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int | None]] = {
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """The board in a browser: each visitor gets ``promisetrack`` run with the same global options.
+    """The board in a browser: each visitor gets ``promisetrack`` run with the same global options, behind the
+    printed link's token, from the served origin only, at most ``--max-sessions`` at once (``serving.py``).
 
-    What each visitor's board would refuse (``--data ""``, ``--user ""``) and an address that cannot be listened on
-    are refused here, before textual-serve is imported: it would fail later, in each browser or with a traceback.
+    What each visitor's board would refuse (``--data ""``, ``--user ""``), a wildcard ``--host`` without
+    ``--public-url`` and an address that cannot be listened on are refused here, before textual-serve is imported:
+    it would fail later, in each browser or with a traceback.
     """
     import shlex
 
@@ -394,16 +426,38 @@ def _serve(args: argparse.Namespace) -> int:
         command += ["--now", args.now]
     if args.user is not None:
         command += ["--user", resolve_user(args.user)]
+    if args.public_url is None and _listens_everywhere(args.host):
+        raise PromiseError(f"--host {args.host or repr('')} listens on every network, and other PCs cannot open a "
+                           f"page at that address: pass --public-url http://<this-pc's-name-or-address>:{args.port}")
     check_listen(args.host, args.port)
     try:
-        from textual_serve.server import Server
+        from promisetrack.serving import GuardedServer
     except ImportError:
         print("promisetrack: error: serve needs textual-serve: pip install 'promisetrack[serve]'", file=sys.stderr)
         return EXIT_INPUT
     if args.demo:
+        from promisetrack.demo import DEMO_USER
+
         command.append("--demo")
-    Server(shlex.join(command), host=args.host, port=args.port, title="promisetrack").serve()
+        who = DEMO_USER if args.user is None else resolve_user(args.user)
+        visitors = f"Each visitor gets a throwaway demo desk, as {who}."
+    else:
+        visitors = (f"Every visitor acts as {resolve_user(args.user)}, the serving user: the file store has no logins. "
+                    "Share the link only with the desk.")
+    server = GuardedServer(shlex.join(command), host=args.host, port=args.port, public_url=args.public_url,
+                           max_sessions=args.max_sessions, visitors=visitors)
+    server.serve()
     return 0
+
+
+def _listens_everywhere(host: str) -> bool:
+    """``0.0.0.0``, ``::`` or an empty host: every address of the machine, none of which the page could name."""
+    import ipaddress
+
+    try:
+        return not host.strip() or ipaddress.ip_address(host.strip()).is_unspecified
+    except ValueError:
+        return False
 
 
 def check_listen(host: str, port: int) -> None:

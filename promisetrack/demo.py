@@ -18,6 +18,7 @@ from promisetrack.service import Desk
 
 HOUR = 3600
 WAITING_ON = ("bring the receipt", "sign the collection form", "send photos of the damage", "pay the deposit")
+DEMO_USER = "Ana"  # who is at the demo desk when --user is not given
 
 
 def demo_source() -> Path:
@@ -184,7 +185,7 @@ def open_demo(now: str | None, user: str | None) -> Desk:
     """A desk on a fresh demo data dir, filled with a week of history ending at its clock's start."""
     from promisetrack.service import open_desk
 
-    desk = open_desk(demo_dir(), now=now, user="Ana" if user is None else user)  # --user "" is refused, not Ana
+    desk = open_desk(demo_dir(), now=now, user=DEMO_USER if user is None else user)  # --user "" is refused, not Ana
     populate(desk)
     return desk
 
