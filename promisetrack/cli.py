@@ -354,22 +354,24 @@ def _print_report(report: Any, desk: Any) -> None:
 
 def _print_waits_and_acks(report: Any) -> None:
     """Waiting on the customer per category, and time to acknowledge an alert per owner (business time)."""
+    _print_pairs("waiting on the customer, by category: promises that waited, business hours in all / median",
+                 [(name, f.waited_count, f.waited_total_hours, f.waited_median_hours)
+                  for name, f in report.by_category.items() if f.waited_count])
+    _print_pairs("time to acknowledge an alert, by owner: alerts, business minutes median / p80",
+                 [(name, f.ack_count, f.ack_p50_minutes, f.ack_p80_minutes)
+                  for name, f in report.by_owner.items() if f.ack_count])
+
+
+def _print_pairs(title: str, rows: list[tuple[str, int, float | None, float | None]]) -> None:
+    """A titled list of ``name  count  a / b`` lines (nothing when there are no rows)."""
 
     def number(value: float | None) -> str:
         return "—" if value is None else f"{value:.1f}"
 
-    waited = {name: f for name, f in report.by_category.items() if f.waited_count}
-    if waited:
-        print("waiting on the customer, by category: promises that waited, business hours in all / median")
-        for name, f in waited.items():
-            print(f"  {_cell(name, 22):<22}{f.waited_count:>5}  {number(f.waited_total_hours):>8} / "
-                  f"{number(f.waited_median_hours)}")
-    acked = {name: f for name, f in report.by_owner.items() if f.ack_count}
-    if acked:
-        print("time to acknowledge an alert, by owner: alerts, business minutes median / p80")
-        for name, f in acked.items():
-            print(f"  {_cell(name, 22):<22}{f.ack_count:>5}  {number(f.ack_p50_minutes):>8} / "
-                  f"{number(f.ack_p80_minutes)}")
+    if rows:
+        print(title)
+        for name, count, first, second in rows:
+            print(f"  {_cell(name, 22):<22}{count:>5}  {number(first):>8} / {number(second)}")
 
 
 def _report(args: argparse.Namespace, desk: Any) -> None:

@@ -171,3 +171,28 @@ def test_a_category_warns_earlier_with_its_own_warn_hours(tmp_path, clock: Fixed
     assert "only 6.0 business hours left" in warnings
     assert desk.row(repair.id).risk is Risk.AT_RISK
     assert desk.row(callback.id).risk is Risk.OK
+
+
+def test_wait_resume_and_the_report_through_the_cli(data_dir, capsys: pytest.CaptureFixture[str]) -> None:
+    from promisetrack import cli
+
+    def run(*args: str, now: str) -> str:
+        assert cli.main(["--data", str(data_dir), "--now", now, "--user", "ana", *args]) == 0
+        return capsys.readouterr().out
+
+    assert run("add", "--customer", "Bo", "--what", "Fix the laptop", "--due", "wed 12:00", "--category", "repair",
+               now="2026-11-23T10:30") == "1001\n"
+    assert run("wait", "1001", "--note", "bring the charger", "--until", "tue 10:00", now="2026-11-23T10:30") == (
+        "1001 waiting on the customer to bring the charger by tomorrow 10:00 (the risk clock is paused)\n")
+    listed = run("list", "--status", "waiting", now="2026-11-23T12:31")  # --now runs on: a minute's margin
+    assert "waiting" in listed and "(waiting 2h: bring the charger)" in listed
+    shown = run("show", "1001", now="2026-11-23T12:31")
+    assert "  waiting    since today 10:30: bring the charger, by tomorrow 10:00" in shown
+    assert run("resume", "1001", "--note", "brought it", now="2026-11-23T12:30") == (
+        "1001 resumed: now due Wed 25 14:00\n")
+    assert "waited 2.0 business hours; due Wed 25 12:00 → Wed 25 14:00: brought it" in run(
+        "show", "1001", now="2026-11-23T12:31")
+    run("done", "1001", now="2026-11-24T09:00")
+    report = run("report", "--week", "2026-W48", now="2026-11-24T09:00")
+    assert ("waiting on the customer, by category: promises that waited, business hours in all / median\n"
+            "  repair                    1       2.0 / 2.0\n") in report
