@@ -90,6 +90,14 @@ def lead_entries(history: Mapping[str, Any] | None) -> dict[str, list[Closing]]:
     return {category: _closings(entries) for category, entries in leads.items()}
 
 
+def breaker_entries_of(history: Mapping[str, Any] | None, customers: Iterable[int]) -> dict[int, list[Closing]]:
+    """``breaker_entries`` of those customers only: a desk of years keeps thousands, the board asks about its open
+    promises' customers and ``add`` about one."""
+    breakers = (history or {}).get("breakers", {})
+    found = ((cid, breakers.get(str(cid))) for cid in customers)
+    return {cid: _closings(entries) for cid, entries in found if entries}
+
+
 def breaker_entries(history: Mapping[str, Any] | None) -> dict[int, list[Closing]]:
     """The last archived closings of the customers whose newest archived one was broken."""
     breakers = (history or {}).get("breakers", {})

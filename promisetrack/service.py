@@ -312,9 +312,8 @@ class Desk:
                         closing = history.closing_outcome(live._built(pid))
                         if closing is not None:
                             closings[cid].append(closing)
-                for cid, archived in history.breaker_entries(self._history(live)).items():
-                    if cid in closings:
-                        closings[cid] += [c for c in archived if c.pid not in live.snapshot.promises]
+                for cid, archived in history.breaker_entries_of(self._history(live), closings).items():
+                    closings[cid] += [c for c in archived if c.pid not in live.snapshot.promises]
             live.repeat_breakers = {cid for cid, found in closings.items() if history.is_repeat_breaker(found)}
         return live.repeat_breakers
 
@@ -494,7 +493,7 @@ class Desk:
                 elif doc.get("owner") == owner:
                     loads.append((owner, datetime.fromisoformat(doc["due"]), doc["id"]))
             lead_closings += [c for c in history.lead_entries(summary).get(category, []) if c.pid not in live_ids]
-            customer_closings += [c for c in history.breaker_entries(summary).get(customer, [])
+            customer_closings += [c for c in history.breaker_entries_of(summary, [customer]).get(customer, [])
                                   if c.pid not in live_ids]
         seconds = history.in_window(lead_closings, now, self.settings)
         breakers = {customer} if customer and history.is_repeat_breaker(customer_closings) else set()
