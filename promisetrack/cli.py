@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--owner", metavar="NAME", help="who keeps it (default: --user)")
     add.add_argument("--category", metavar="C")
     add.add_argument("--complaint", action="store_true", help="the customer came with a complaint")
+    add.add_argument("--new-customer", action="store_true",
+                     help="a new customer even if one of that name is known (a name alone is matched otherwise)")
 
     ls = sub.add_parser("list", help="list promises (default: open, in board order)")
     ls.add_argument("--status", default="open", choices=("open", "at-risk", "overdue", "waiting", "closed", "all"))
@@ -154,10 +156,50 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="DIR", default=".", help="folder to write into (default: the current one)")
 
     kudos = sub.add_parser("kudos", help="record praise for a staff member")
-    kudos.add_argument("name", metavar="NAME")
-    kudos.add_argument("--note", required=True, metavar="TEXT")
+    kudos.add_argument("name", metavar="NAME", nargs="?")
+    kudos.add_argument("--note", metavar="TEXT")
     kudos.add_argument("--from-customer", metavar="NAME", default="", help="the customer who gave it")
+    _add_records_commands(sub, kudos)
     return p
+
+
+def _option(parser: argparse.ArgumentParser, *flags: str, **kw: Any) -> None:
+    """Add an option unless the parser has it already (``--json`` on ``kudos`` comes from two branches of work)."""
+    if not any(flag in parser._option_string_actions for flag in flags):
+        parser.add_argument(*flags, **kw)
+
+
+def _add_records_commands(sub: Any, kudos: argparse.ArgumentParser) -> None:
+    """Customers as records, late complaints and scores, readable kudos (issue 12)."""
+    kudos.add_argument("--new-staff", action="store_true", help="praise someone not on the staff list")
+    kudos.add_argument("--list", action="store_true", help="list the kudos instead of recording one")
+    kudos.add_argument("--person", metavar="NAME", help="with --list: only this person's")
+    kudos.add_argument("--month", metavar="YYYY-MM", help="with --list: only this month's")
+    _option(kudos, "--json", action="store_true")
+
+    complaint = sub.add_parser("complaint", help="the customer complained (open or closed promise), or --clear")
+    complaint.add_argument("id")
+    group = complaint.add_mutually_exclusive_group(required=True)
+    group.add_argument("--note", metavar="TEXT", help="what the customer complained about")
+    group.add_argument("--clear", action="store_true", help="take the complaint off (an event records it)")
+    complaint.add_argument("--why", metavar="TEXT", help="with --clear: why")
+
+    rate = sub.add_parser("rate", help="record or correct the csat of a done promise (a late survey answer)")
+    rate.add_argument("id")
+    rate.add_argument("--csat", required=True, metavar="1-5")
+    rate.add_argument("--note", metavar="TEXT")
+
+    customers = sub.add_parser("customers", help="every customer with open, closed and broken promises")
+    customers.add_argument("--json", action="store_true")
+
+    customer = sub.add_parser("customer", help="one customer (notes, every promise); edit it; customer merge A B")
+    customer.add_argument("target", metavar="ID|merge", help="a customer id, or merge")
+    customer.add_argument("more", nargs="*", metavar="ID", help="with merge: the customer kept, then the duplicate")
+    customer.add_argument("--name")
+    customer.add_argument("--phone")
+    customer.add_argument("--email")
+    customer.add_argument("--note", metavar="TEXT", help="add a note to the customer (with who and when)")
+    customer.add_argument("--json", action="store_true")
 
 
 def _print_json(value: Any) -> None:
@@ -226,6 +268,7 @@ def _add(args: argparse.Namespace, desk: Any) -> None:
     promise, warnings = desk.add(
         args.customer, args.what, args.due, phone=args.phone, email=args.email,
         owner=args.owner, category=args.category, complaint=args.complaint,
+        new_customer=args.new_customer,
     )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -394,7 +437,11 @@ def _export(args: argparse.Namespace, desk: Any) -> None:
 
 
 def _kudos(args: argparse.Namespace, desk: Any) -> None:
-    doc = desk.kudos(args.name, args.note, args.from_customer)
+    if args.list:
+        return _kudos_list(args, desk)
+    if args.name is None or args.note is None:
+        raise PromiseError("kudos needs NAME and --note TEXT (or --list to read them)")
+    doc = desk.kudos(args.name, args.note, args.from_customer, new_staff=args.new_staff)
     source = f"from {doc['from_customer']}" if doc["from_customer"] else f"recorded by {doc['by']}"
     count = sum(1 for k in desk.kudos_list() if str(k["person"]).casefold() == doc["person"].casefold())
     print(f"kudos for {doc['person']} ({source}): {doc['note']} — {count} in all")
@@ -406,6 +453,93 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int | None]] = {
     "wait": _wait, "resume": _resume,
     "undo": _undo, "check": _check, "report": _report, "export": _export, "kudos": _kudos,
 }
+
+
+def _kudos_list(args: argparse.Namespace, desk: Any) -> None:
+    found = desk.kudos_list(args.person, args.month)
+    if getattr(args, "json", False):
+        _print_json([{"person": k["person"], "note": k["note"], "from_customer": k.get("from_customer", ""),
+                      "by": k.get("by", ""), "at": k["at"]} for k in found])
+        return
+    if not found:
+        print("no kudos")
+    tz = desk.calendar.tz
+    from datetime import datetime
+
+    for k in found:
+        source = f"from customer {k['from_customer']}" if k.get("from_customer") else f"from {k.get('by', '')}"
+        print(f"{datetime.fromisoformat(k['at']).astimezone(tz):%Y-%m-%d %H:%M}  {_cell(k['person'], 12):<12} "
+              f"{k['note']}  ({source})")
+
+
+def _complaint(args: argparse.Namespace, desk: Any) -> None:
+    if args.clear:
+        _confirm(desk.clear_complaint(args.id, args.why), "complaint cleared")
+    else:
+        _confirm(desk.complaint(args.id, args.note), "complaint recorded")
+
+
+def _rate(args: argparse.Namespace, desk: Any) -> None:
+    promise = desk.rate(args.id, args.csat, args.note)
+    _confirm(promise, f"rated {promise.csat} (the outcome is unchanged)")
+
+
+def _customers(args: argparse.Namespace, desk: Any) -> None:
+    summaries = desk.customer_summaries()
+    if args.json:
+        _print_json([s.as_json() for s in summaries])
+        return
+    if not summaries:
+        print("no customers")
+        return
+    tz = desk.calendar.tz
+    print(f"{'ID':>5}  {'NAME':<20} {'PHONE':<16} {'EMAIL':<24} {'OPEN':>4} {'CLOSED':>6} {'BROKEN':>6}  LAST CONTACT")
+    for s in summaries:
+        c = s.customer
+        last = f"{s.last_contact.astimezone(tz):%Y-%m-%d %H:%M}" if s.last_contact else "-"
+        print(f"{c.id:>5}  {_cell(c.name, 20):<20} {_cell(c.phone, 16):<16} {_cell(c.email, 24):<24} {s.open:>4} "
+              f"{s.closed:>6} {s.broken:>6}  {last}")
+
+
+def _customer(args: argparse.Namespace, desk: Any) -> None:
+    if args.target == "merge":
+        if len(args.more) != 2:
+            raise PromiseError("customer merge takes two ids: the customer kept, then the duplicate")
+        kept, moved = desk.merge_customers(*args.more)
+        print(f"customer {args.more[1]} merged into {kept.id} {kept.name}: {len(moved)} promises moved"
+              + (f" ({', '.join(map(str, moved))})" if moved else ""))
+        return
+    if args.more:
+        raise PromiseError(f"customer takes one id, not {len(args.more) + 1} (to merge: customer merge A B)")
+    if any(v is not None for v in (args.name, args.phone, args.email, args.note)):
+        desk.edit_customer(args.target, name=args.name, phone=args.phone, email=args.email, note=args.note)
+    summary, promises = desk.customer(args.target)
+    if args.json:
+        from promisetrack.service import Row, promise_json
+
+        _print_json({**summary.as_json(), "promises": [promise_json(Row(p, desk.assess(p))) for p in promises]})
+    else:
+        _print_customer(summary, promises, desk)
+
+
+def _print_customer(summary: Any, promises: Sequence[Any], desk: Any) -> None:
+    from promisetrack.dates import format_due
+    from promisetrack.outcomes import derive_outcome
+
+    c, now, tz = summary.customer, desk.now(), desk.calendar.tz
+    print(f"Customer {c.id}: {c.name}" + "".join(f"  {x}" for x in (c.phone, c.email) if x))
+    print(f"  promises   {summary.open} open, {summary.closed} closed, {summary.broken} broken")
+    print("  notes" + ("" if summary.notes else "      none"))
+    for n in summary.notes:
+        print(f"    {format_due(n.at, now, tz):<16} {n.by:<10} {n.text}")
+    print("  promises, newest first (archive included)")
+    for p in promises:
+        outcome = derive_outcome(p)
+        status = p.status.value + (f" ({outcome.value})" if outcome else "")
+        print(f"    {p.id:>5}  {_cell(status, 24):<24} {format_due(p.closed_at or p.due, now, tz):<16} {p.what}")
+
+
+COMMANDS.update({"complaint": _complaint, "rate": _rate, "customers": _customers, "customer": _customer})
 
 
 def _serve(args: argparse.Namespace) -> int:

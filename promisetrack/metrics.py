@@ -518,6 +518,13 @@ class Recognition:
     csat: bool | None
     kudos: int
     kudos_total: int
+    nominations: int = 0  # of ``kudos``: those from customers (``--from-customer``), in the period
+    nominations_total: int = 0
+
+    @property
+    def colleague_kudos(self) -> int:
+        """Praise from colleagues in the period: ``kudos`` less the customers' nominations."""
+        return self.kudos - self.nominations
 
     @property
     def meets_all(self) -> bool | None:
@@ -532,6 +539,8 @@ class Recognition:
             "proactive_contact_rate": f.proactive_contact_rate, "csat_mean": f.csat_mean,
             "meets": {"on_time": self.on_time, "proactive_contact": self.proactive, "csat": self.csat},
             "meets_all": self.meets_all, "kudos": self.kudos, "kudos_total": self.kudos_total,
+            "colleague_kudos": self.colleague_kudos, "nominations": self.nominations,
+            "nominations_total": self.nominations_total,
         }
 
 
@@ -547,8 +556,12 @@ def recognition(
     against the standards, with kudos received in the period and in all."""
     closed = _group(closed_in(promises, period), lambda p: p.owner)
     praise: dict[str, list[datetime]] = {}
+    nominated: dict[str, list[datetime]] = {}  # the customers' nominations, counted apart from colleagues' kudos
     for doc in kudos:
-        praise.setdefault(str(doc["person"]).casefold(), []).append(datetime.fromisoformat(doc["at"]))
+        at = datetime.fromisoformat(doc["at"])
+        praise.setdefault(str(doc["person"]).casefold(), []).append(at)
+        if doc.get("from_customer"):
+            nominated.setdefault(str(doc["person"]).casefold(), []).append(at)
     names: dict[str, str] = {}
     for name in [*staff, *closed, *(str(doc["person"]) for doc in kudos)]:
         names.setdefault(name.casefold(), name)
@@ -556,7 +569,7 @@ def recognition(
     for key, name in sorted(names.items()):
         mine = [p for owner, ps in closed.items() if owner.casefold() == key for p in ps]
         f = figures_of(mine, cal)
-        times = praise.get(key, [])
+        times, nominations = praise.get(key, []), nominated.get(key, [])
         people.append(Recognition(
             person=name, figures=f,
             on_time=_meets(f.on_time_rate, standards.on_time),
@@ -564,6 +577,8 @@ def recognition(
             csat=_meets(f.csat_mean, standards.csat),
             kudos=sum(1 for t in times if period.contains(t)),
             kudos_total=len(times),
+            nominations=sum(1 for t in nominations if period.contains(t)),
+            nominations_total=len(nominations),
         ))
     return people
 

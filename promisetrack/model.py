@@ -48,6 +48,8 @@ class EventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SNOOZED = "snoozed"
     UNDONE = "undone"
+    COMPLAINT = "complaint"  # the complaint flag set or cleared after the promise was made (open or closed)
+    RATED = "rated"  # a csat recorded or corrected after closing (a survey answer days later)
 
 
 # What each kind of change is called in a sentence: "your reschedule of 1001", "undid the closing of promise 1001".
@@ -57,6 +59,7 @@ ACTION_NOUNS: dict[str, str] = {
     "created": "adding", "contacted": "contact", "rescheduled": "reschedule", "reassigned": "reassignment",
     "flagged": "flag", "done": "closing", "cancelled": "cancellation", "reopened": "reopening", "note": "note",
     "waiting": "wait on the customer", "resumed": "resume", "acknowledged": "acknowledgement", "snoozed": "snooze",
+    "complaint": "complaint", "rated": "rating",
 }  # fmt: skip
 
 
@@ -249,6 +252,10 @@ def apply(p: Promise, e: Event) -> None:
             p.blocked, p.blocked_note = False, ""
         case EventKind.REOPENED:
             p.status, p.closed_at, p.csat, p.cancel_reason = Status.OPEN, None, None, ""
+        case EventKind.COMPLAINT:
+            p.complaint = bool(data.get("complaint", True))
+        case EventKind.RATED:  # the outcome is a fold of the other events: a score never changes it
+            p.csat = data.get("csat")
         case EventKind.CONTACTED | EventKind.NOTE | EventKind.UNDONE | EventKind.ACKNOWLEDGED | EventKind.SNOOZED:
             pass
 

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from promisetrack import history
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
+from promisetrack.customers import CustomerNote, CustomerSummary, is_merged, name_key, notes_of, summarize
 from promisetrack.dates import BusinessCalendar, parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
@@ -91,6 +92,13 @@ def parse_csat(value: int | str | None) -> int | None:
     return score
 
 
+def _customer_id(value: int | str) -> int:
+    try:
+        return int(str(value).strip().lstrip("#"))
+    except ValueError:
+        raise PromiseError(f"a customer id is a number like 12, not {str(value)!r}") from None
+
+
 def parse_id(value: int | str) -> int:
     try:
         return int(str(value).strip().lstrip("#"))
@@ -104,8 +112,16 @@ def _phone_key(phone: str) -> str:
 
 def customer_record(c: Customer) -> dict[str, Any]:
     """A customer as the store keeps it: with the keys ``add`` looks customers up by (the phone's digits, the email
-    casefolded), so that a lookup reads only the customer file holding a match, however many customers there are."""
-    return {**c.to_dict(), "phone_key": _phone_key(c.phone), "email_key": c.email.casefold()}
+    casefolded, the name without case or accents), so that a lookup reads only the customer file holding a match,
+    however many customers there are."""
+    return {**c.to_dict(), "phone_key": _phone_key(c.phone), "email_key": c.email.casefold(),
+            "name_key": name_key(c.name)}
+
+
+def _contact_line(c: Customer) -> str:
+    """``#12 Maria Lopez (+44 7700 900101)``: enough for the desk to tell which customer was meant."""
+    reach = ", ".join(x for x in (c.phone, c.email) if x)
+    return f"#{c.id} {c.name}" + (f" ({reach})" if reach else "")
 
 
 def resolve_user(cli_value: str | None) -> str:
@@ -159,6 +175,7 @@ class PeriodDetail:
     closed: list[Row]
     open: list[Row]
     as_of: datetime
+    kudos: tuple[dict[str, Any], ...] = ()  # recorded in the period: colleagues' kudos and customers' nominations
 
 
 def board_key(row: Row) -> tuple[int, datetime, int]:
@@ -429,20 +446,136 @@ class Desk:
         return rows
 
     def customers(self) -> list[Customer]:
-        return sorted(self._load().customers().values(), key=lambda c: c.name.casefold())
+        """Every customer, by name; those merged into another are left out."""
+        live = self._load()
+        records = live.snapshot.customers
+        found = [c for cid, c in live.customers().items() if not is_merged(records[cid])]
+        return sorted(found, key=lambda c: (c.name.casefold(), c.id))
 
     def find_customers(self, text: str, limit: int = 8) -> list[Customer]:
-        """Known customers whose name, phone or email contains ``text`` (for suggestions as you type)."""
-        needle = text.strip().casefold()
+        """Known customers whose name (without case or accents), phone or email contains ``text`` (for suggestions
+        as you type). Customers alike in name, phone and email show once (the first made): a data dir from before
+        names were matched may hold dozens of "C"s."""
+        needle, key = text.strip().casefold(), name_key(text)
         if not needle:
             return []
         digits = _phone_key(needle)
-        found = [
-            c for c in self.customers()
-            if needle in c.name.casefold() or needle in c.email.casefold()
-            or (len(digits) >= 3 and digits in _phone_key(c.phone))
-        ]
-        return found[:limit]
+        found: dict[tuple[str, str, str], Customer] = {}
+        for c in sorted(self.customers(), key=lambda c: c.id):
+            if (key in name_key(c.name) or needle in c.email.casefold()
+                    or (len(digits) >= 3 and digits in _phone_key(c.phone))):
+                found.setdefault((name_key(c.name), _phone_key(c.phone), c.email.casefold()), c)
+        return sorted(found.values(), key=lambda c: (c.name.casefold(), c.id))[:limit]
+
+    def customer_summaries(self) -> list[CustomerSummary]:
+        """``customers``: each customer with open, closed and broken counts and the last contact, over every
+        promise of theirs, archive included (it reads every archive month: a question asked now and then)."""
+        live = self._load()
+        by_customer: dict[int, list[Promise]] = {}
+        with _stored_records(self.store):
+            archived = [Promise.from_dict(doc) for doc in self.store.read_archived()
+                        if doc["id"] not in live.snapshot.promises]  # the live copy wins (ARCHITECTURE §6)
+        for p in [*live.all_promises(), *archived]:
+            by_customer.setdefault(p.customer.id, []).append(p)
+        records = live.snapshot.customers
+        with _stored_records(self.store):
+            return [summarize(c, by_customer.get(c.id, []), notes_of(records[c.id])) for c in self.customers()]
+
+    def customer(self, cid: int | str) -> tuple[CustomerSummary, list[Promise]]:
+        """One customer with their notes and counts, and every promise of theirs (archive included), newest first.
+        A customer merged into another is that other one."""
+        doc = self._customer_doc(cid)
+        with _stored_records(self.store):
+            known = Customer.from_dict(doc)
+            history_ = self.customer_history(known.id)
+            return summarize(known, history_, notes_of(doc)), history_
+
+    def _customer_doc(self, cid: int | str) -> dict[str, Any]:
+        number = _customer_id(cid)
+        records = self._load().snapshot.customers
+        doc = records.get(number)
+        seen = set()
+        while doc is not None and is_merged(doc) and number not in seen:  # follow the merge (no loop forever)
+            seen.add(number)
+            number = int(doc["merged_into"])
+            doc = records.get(number)
+        if doc is None:
+            raise PromiseError(f"no customer {number}")
+        return dict(doc)
+
+    def edit_customer(self, cid: int | str, *, name: str | None = None, phone: str | None = None,
+                      email: str | None = None, note: str | None = None) -> Customer:
+        """Correct a customer's name, phone or email, or add a note (with who and when). The copies of the customer
+        in their live promises follow, so the board shows the new name; archived promises keep the old one."""
+        changes = {key: clean_text(value, key, required=key == "name", limit=NAME_LIMIT)
+                   for key, value in (("name", name), ("phone", phone), ("email", email)) if value is not None}
+        if changes.get("email") and "@" not in changes["email"]:
+            raise PromiseError(f"email {changes['email']!r} has no @")
+        text = clean_text(note, "note", required=False)
+        if not changes and not text:
+            raise PromiseError("nothing to change: give --name, --phone, --email or --note")
+        number = _customer_id(cid)
+        with self.store.transaction() as tx:
+            doc = self._tx_customer(tx, number)
+            with _stored_records(self.store):
+                edited = replace(Customer.from_dict(doc), **changes)
+            record = {**doc, **customer_record(edited)}
+            if text:
+                record["notes"] = [*doc.get("notes", []), CustomerNote(self.now(), self.user, text).to_dict()]
+            tx.put_customer(record)
+            self._restamp_live(tx, edited)
+        return edited
+
+    def _tx_customer(self, tx: StoreTx, number: int) -> dict[str, Any]:
+        """The customer ``number`` in a transaction (a key search on its id: no scan of every customer)."""
+        found = [doc for doc in tx.find_customers("id", number) if not is_merged(doc)]  # type: ignore[arg-type]
+        if not found:
+            raise PromiseError(f"no customer {number}")
+        return dict(found[0])
+
+    def _restamp_live(self, tx: StoreTx, customer: Customer) -> None:
+        """The live promises of ``customer`` carry its current name, phone and email (not an event: the customer's
+        details are not part of a promise's history, which names the customer by id)."""
+        for doc in list(tx.promises.values()):
+            if doc["customer"]["id"] == customer.id and doc["customer"] != customer.to_dict():
+                tx.put_promise({**doc, "customer": customer.to_dict()})
+
+    def merge_customers(self, keep: int | str, duplicate: int | str) -> tuple[Customer, list[int]]:
+        """Fold the customer ``duplicate`` into ``keep``: its promises (live and archived) become ``keep``'s, each with
+        a note event saying so (``merged_from``); its missing phone or email and its notes join ``keep``; it is kept
+        as ``merged_into`` with no lookup keys, so no list, suggestion or lookup shows it again. Returns the customer
+        kept and the ids of the promises moved."""
+        a, b = _customer_id(keep), _customer_id(duplicate)
+        if a == b:
+            raise PromiseError(f"customer {a} cannot be merged into itself")
+        now = self.now()
+        with self.store.transaction() as tx:
+            doc_a, doc_b = self._tx_customer(tx, a), self._tx_customer(tx, b)
+            with _stored_records(self.store):
+                known, other = Customer.from_dict(doc_a), Customer.from_dict(doc_b)
+            kept = Customer(known.id, known.name, known.phone or other.phone, known.email or other.email)
+            note = CustomerNote(now, self.user, f"merged customer {_contact_line(other)} into this one")
+            tx.put_customer({**doc_a, **customer_record(kept),
+                             "notes": [*doc_a.get("notes", []), *doc_b.get("notes", []), note.to_dict()]})
+            tx.put_customer({**doc_b, "merged_into": a, "phone_key": "", "email_key": "", "name_key": ""})
+            moved = self._move_promises(tx, other, kept)
+            self._restamp_live(tx, kept)
+            self._archive_old(tx, now)  # the archived promises moved go back to their month, now as ``keep``'s
+        return kept, moved
+
+    def _move_promises(self, tx: StoreTx, other: Customer, kept: Customer) -> list[int]:
+        docs = {pid: doc for pid, doc in tx.promises.items() if doc["customer"]["id"] == other.id}
+        for doc in self.store.customer_promises(other.id):
+            docs.setdefault(doc["id"], doc)
+        for pid in sorted(docs):
+            with _stored_records(self.store):
+                promise = Promise.from_dict(docs[pid])
+            promise.customer = kept
+            promise.events.append(self._event(
+                EventKind.NOTE, note=f"customer {_contact_line(other)} merged into {_contact_line(kept)}",
+                merged_from=other.id, merged_into=kept.id))
+            tx.put_promise(promise.to_dict())
+        return sorted(docs)
 
     def customer_history(self, customer_id: int, *, archived: bool = True) -> list[Promise]:
         """Every promise of that customer, newest first: those of the live file and (``archived``) those of the
@@ -538,13 +671,20 @@ class Desk:
             tx.put_history(summary)
         return summary
 
-    def _change(self, pid: int | str, make_event: Callable[[Promise], Event | list[Event]]) -> Promise:
-        """Load the promise under the lock, check and append its event (or events), save."""
+    def _change(self, pid: int | str, make_event: Callable[[Promise], Event | list[Event]], *,
+                archived: bool = False) -> Promise:
+        """Load the promise under the lock, check and append its event (or events), save.
+
+        ``archived``: the promise may be in the archive too (a late complaint or score). It is put back in the live
+        set and, closed long ago, moved to the archive again by ``_archive_old`` in this same transaction — so the
+        change is saved where the promise lives, replacing the archived copy."""
         number = parse_id(pid)
         with self.store.transaction() as tx:
             doc = tx.promises.get(number)
+            if doc is None and archived:
+                doc = self.store.fetch(number)
             if doc is None:
-                raise PromiseError(f"no open or recent promise {number}")
+                raise PromiseError(f"no open or recent promise {number}" if not archived else f"no promise {number}")
             with _stored_records(self.store):
                 promise = Promise.from_dict(doc)
             made = make_event(promise)
@@ -565,9 +705,11 @@ class Desk:
         if not p.is_open:
             raise PromiseError(f"promise {p.id} is already {p.status.value}; it cannot be {doing}")
 
-    def _link_customer(self, tx: StoreTx, name: str, phone: str, email: str) -> Customer:
-        """The known customer with this phone number or email (the first made, completed with what is new), else a
-        new one."""
+    def _link_customer(self, tx: StoreTx, name: str, phone: str, email: str, *, new_customer: bool = False
+                       ) -> tuple[Customer, str]:
+        """The known customer with this phone number or email (the first made, completed with what is new); for a
+        name typed alone, the known customer of that name (with a warning saying so), unless ``new_customer``;
+        else a new one. Returns the customer and the warning ("" when none)."""
         for doc in tx.unfiled_customers():  # a data dir from before the customer files: give them lookup keys
             with _stored_records(self.store):
                 known = Customer.from_dict(doc)
@@ -580,12 +722,19 @@ class Desk:
             with _stored_records(self.store):
                 known = Customer.from_dict(matches[min(matches)])
             merged = Customer(known.id, known.name, known.phone or phone, known.email or email)
-            if merged != known:
-                tx.put_customer(customer_record(merged))
-            return merged
+            if merged != known or "name_key" not in matches[min(matches)]:
+                tx.put_customer({**matches[min(matches)], **customer_record(merged)})  # its notes stay
+            return merged, ""
+        if not phone_key and not email_key and not new_customer:
+            same_name = [doc for doc in tx.find_customers("name_key", name_key(name)) if not is_merged(doc)]
+            if same_name:
+                with _stored_records(self.store):
+                    known = Customer.from_dict(min(same_name, key=lambda doc: doc["id"]))
+                return known, (f"matched to customer {_contact_line(known)}; use --new-customer to make "
+                               "another")
         customer = Customer(tx.next_id("customer"), name, phone, email)
         tx.put_customer(customer_record(customer))
-        return customer
+        return customer, ""
 
     def add(
         self,
@@ -598,9 +747,11 @@ class Desk:
         owner: str | None = None,
         category: str | None = None,
         complaint: bool = False,
+        new_customer: bool = False,
     ) -> tuple[Promise, list[str]]:
         """Make a promise. Returns it and the warnings (which do not stop it): how a due at a wall time the clocks
-        skip or repeat was taken, then the reality check."""
+        skip or repeat was taken, the reality check, then the known customer a name typed alone was matched to.
+        ``new_customer``: never match by name (another customer of the same name)."""
         name = clean_text(customer, "customer name", limit=NAME_LIMIT)
         what_text = clean_text(what, "what was promised")
         phone = clean_text(phone, "phone", required=False, limit=NAME_LIMIT)
@@ -612,9 +763,11 @@ class Desk:
         now = self.now()
         due_at, notes = parse_due_with_notes(due, now, self.calendar)
         with self.store.transaction() as tx:
-            linked = self._link_customer(tx, name, phone, email)
+            linked, matched = self._link_customer(tx, name, phone, email, new_customer=new_customer)
             warnings = notes + self._check_records(tx.promises.values(), due_at, now, owner_name, category_name,
                                                    customer=linked.id, summary=self._tx_history(tx, now))
+            if matched:  # after the due's notes and the reality check, whose order callers rely on
+                warnings.append(matched)
             pid = tx.next_id("promise")
             created = Event(EventKind.CREATED, now, self.user, {
                 "due": due_at.isoformat(), "owner": owner_name, "category": category_name,
@@ -786,6 +939,46 @@ class Desk:
         body = clean_text(text, "note")
         return self._change(pid, lambda p: self._event(EventKind.NOTE, note=body))
 
+    def complaint(self, pid: int | str, note: str) -> Promise:
+        """The customer complained about this promise, after it was made: open or closed, live or archived."""
+        text = clean_text(note, "note (what the customer complained about)")
+
+        def event(p: Promise) -> Event:
+            if p.complaint:
+                raise PromiseError(f"promise {p.id} already has a complaint; add to it with a note")
+            return self._event(EventKind.COMPLAINT, complaint=True, note=text)
+
+        return self._change(pid, event, archived=True)
+
+    def clear_complaint(self, pid: int | str, note: str | None = None) -> Promise:
+        """The complaint was set by mistake (or withdrawn): an event, so the timeline still shows it was there."""
+        text = clean_text(note, "note", required=False)
+
+        def event(p: Promise) -> Event:
+            if not p.complaint:
+                raise PromiseError(f"promise {p.id} has no complaint to clear")
+            return self._event(EventKind.COMPLAINT, complaint=False, note=text)
+
+        return self._change(pid, event, archived=True)
+
+    def rate(self, pid: int | str, csat: int | str | None, note: str | None = None) -> Promise:
+        """Record or correct the csat of a promise that was done (a survey answer arriving days later). The outcome
+        is untouched; the figures count the score in the period the promise closed in."""
+        score = parse_csat(csat)
+        if score is None:
+            raise PromiseError("csat is required: a whole number from 1 to 5")
+        text = clean_text(note, "note", required=False)
+
+        def event(p: Promise) -> Event:
+            if p.status is not Status.DONE:
+                raise PromiseError(f"promise {p.id} is {p.status.value}; only a done promise can be rated"
+                                   + (" (give the score with done --csat)" if p.is_open else ""))
+            if p.csat == score:
+                raise PromiseError(f"promise {p.id} is already rated {score}")
+            return self._event(EventKind.RATED, csat=score, previous=p.csat, note=text)
+
+        return self._change(pid, event, archived=True)
+
     def undo(self) -> str:
         """Undo the last change this user made (if nobody changed that promise since). Returns what was undone."""
         with self.store.transaction() as tx:
@@ -795,7 +988,8 @@ class Desk:
                     promise = Promise.from_dict(doc)
                 for index in promise.effective_indices():
                     e = promise.events[index]
-                    if e.by == self.user and (latest is None or e.at >= latest[0]):
+                    # a merge of customers is not a change of the promise and is not undone here
+                    if e.by == self.user and "merged_from" not in e.data and (latest is None or e.at >= latest[0]):
                         latest = (e.at, pid, index)
             if latest is None:
                 raise PromiseError(f"nothing to undo for {self.user}")
@@ -814,10 +1008,12 @@ class Desk:
             tx.put_promise(rebuild(promise).to_dict())
         return f"undid the {action_noun(target.kind)} of promise {pid}"
 
-    def kudos(self, person: str, note: str, from_customer: str = "") -> dict[str, Any]:
-        """Record praise for a staff member, from a customer or a colleague."""
+    def kudos(self, person: str, note: str, from_customer: str = "", *, new_staff: bool = False) -> dict[str, Any]:
+        """Record praise for a staff member, from a customer (a nomination) or a colleague. Someone not on the
+        staff list (when the desk keeps one) is refused, naming the list, unless ``new_staff``: a typo would
+        otherwise start a second person in the recognition table."""
         doc = {
-            "person": clean_text(person, "person", limit=NAME_LIMIT),
+            "person": self._staff_name(clean_text(person, "person", limit=NAME_LIMIT), new_staff),
             "note": clean_text(note, "note"),
             "from_customer": clean_text(from_customer, "customer", required=False, limit=NAME_LIMIT),
             "by": self.user,
@@ -827,8 +1023,25 @@ class Desk:
             tx.add_kudos(doc)
         return doc
 
-    def kudos_list(self) -> list[dict[str, Any]]:
-        return list(self._load().kudos)
+    def _staff_name(self, person: str, new_staff: bool) -> str:
+        """``person`` as the staff list spells it; refused if not on a list the desk keeps (empty: anyone)."""
+        staff = {name.casefold(): name for name in self.settings.staff}
+        if not staff or new_staff:
+            return staff.get(person.casefold(), person)
+        if person.casefold() not in staff:
+            raise PromiseError(f"{person} is not on the staff list ({', '.join(self.settings.staff)}); "
+                               "use --new-staff to record it anyway")
+        return staff[person.casefold()]
+
+    def kudos_list(self, person: str | None = None, month: str | None = None) -> list[dict[str, Any]]:
+        """The kudos recorded, oldest first: of one ``person`` (any case), in one ``month`` (YYYY-MM, desk's zone)."""
+        found = list(self._load().kudos)
+        if person is not None:
+            found = [k for k in found if str(k["person"]).casefold() == person.strip().casefold()]
+        if month is not None:
+            period = self.period(month=month)
+            found = [k for k in found if period.contains(datetime.fromisoformat(k["at"]))]
+        return found
 
     # ---------------------------------------------------------------- measuring
     def period(
@@ -886,7 +1099,8 @@ class Desk:
         open_rows = self.open_rows_at(as_of, pool)
         closed = sorted(metrics.closed_in(pool, period), key=lambda p: (p.closed_at or p.due, p.id))
         report = metrics.figures(closed, period, self.calendar, open_rows)
-        return PeriodDetail(report, [Row(p, None) for p in closed], open_rows, as_of)
+        kudos = tuple(k for k in self.kudos_list() if period.contains(datetime.fromisoformat(k["at"])))
+        return PeriodDetail(report, [Row(p, None) for p in closed], open_rows, as_of, kudos)
 
     def period_report(self, period: Period) -> Report:
         return self.period_detail(period).report

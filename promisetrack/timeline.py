@@ -45,6 +45,13 @@ def event_details(e: Event, now: datetime, tz: tzinfo) -> str:
             return f"{str(d.get('level', '')).replace('_', ' ')} alert acknowledged"
         case EventKind.SNOOZED:
             return f"{str(d.get('level', '')).replace('_', ' ')} alert snoozed until {when('until')}"
+        case EventKind.COMPLAINT:
+            note = f": {d['note']}" if d.get("note") else ""
+            return ("complaint" if d.get("complaint", True) else "complaint cleared") + note
+        case EventKind.RATED:
+            was = f" (was {d['previous']})" if d.get("previous") else ""
+            note = f": {d['note']}" if d.get("note") else ""
+            return f"csat {d.get('csat')}{was}{note}"
         case EventKind.UNDONE:
             return f"undid the {action_noun(str(d.get('kind', '')))}"
         case _:

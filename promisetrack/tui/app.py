@@ -371,6 +371,16 @@ class PromiseTrackApp(App[int]):
 
         self._form("wait on the customer for", wait_or_resume)
 
+    def action_complaint(self) -> None:
+        """Set or clear the complaint: of a closed promise too (from its detail), as a complaint comes late."""
+        from promisetrack.tui.screens.complaint import complaint_form
+
+        row = self.current_row()
+        if row is None:
+            self.notify("No promise to mark a complaint on: the list is empty.", severity="warning")
+        else:
+            self.push_screen(complaint_form(self.desk, row), self.saved)
+
     def _alerting_row(self, doing: str) -> Row | None:
         row = self._open_row(doing)
         if row is not None and alert_key(row) is None:
@@ -428,13 +438,13 @@ class PromiseTrackApp(App[int]):
             self.push_screen(StatsScreen(self.desk))
 
     def action_kudos(self) -> None:
-        """Praise for a colleague: for the highlighted promise's owner, from its customer (both may be changed)."""
+        """Praise for a colleague, from a customer or a colleague: the form starts empty."""
         from promisetrack.tui.screens.kudos import KudosForm
 
-        row = self.current_row()
-        person, customer = (row.promise.owner, row.promise.customer.name) if row else ("", "")
+        # Nothing pre-filled: the highlighted row's owner (often yourself) and customer were rarely the ones praised,
+        # and a form that guesses wrong gets saved wrong.
         owners = [r.promise.owner for r in self.rows]
-        self.push_screen(KudosForm(self.desk, person=person, customer=customer, owners=owners), self.saved)
+        self.push_screen(KudosForm(self.desk, owners=owners), self.saved)
 
     def action_help(self) -> None:
         from promisetrack.tui.screens.help import HelpScreen

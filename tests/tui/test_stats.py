@@ -213,20 +213,25 @@ async def test_another_desks_write_recomputes_the_figures(fortnight: Desk, clock
 
 
 # ---------------------------------------------------------------------- k: kudos
-async def test_kudos_key_records_praise_for_the_highlighted_promises_owner(seeded: Desk) -> None:
+async def test_kudos_key_opens_an_empty_form_and_records_praise(seeded: Desk) -> None:
+    # issue 12: the form no longer guesses the person (the highlighted row's owner, often yourself) or the customer
     app = PromiseTrackApp(seeded)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.board.table.select_pid(1003)  # ben's, Aisha Khan's
         await pilot.press("k")
         form = app.screen
         assert isinstance(form, KudosForm)
-        assert form.query_one("#person", Input).value == "ben"
-        assert form.query_one("#customer", Input).value == "Aisha Khan"
+        assert form.query_one("#person", Input).value == ""
+        assert form.query_one("#customer", Input).value == ""
         await pilot.pause()
-        assert form.focused is form.query_one("#note")
+        assert form.focused is form.query_one("#person")
+        await type_text(pilot, "ben")
+        form.query_one("#customer", Input).value = "Aisha Khan"
         await pilot.press("ctrl+s")  # no note yet
         assert isinstance(app.screen, KudosForm) and seeded.kudos_list() == []
         assert "note is required" in str(form.query_one("#form-error").render())
+        form.query_one("#note", Input).focus()
+        await pilot.pause()
         await type_text(pilot, "rang back")
         form.query_one("#note", Input).value += " before the due"
         await pilot.press("ctrl+s")

@@ -39,6 +39,8 @@ BOARD_BINDINGS = [
     Binding("z", "app.snooze", "Snooze", show=False, tooltip="snooze the alert: 15 minutes, 1 hour, tomorrow"),
     Binding("exclamation_mark", "app.alerts", "Alerts", key_display="!",
             tooltip="alerts: every at-risk and overdue promise, newest first, and who acknowledged"),
+    Binding("p", "app.complaint", "Complaint", show=False,
+            tooltip="the customer complained (open or closed promise), or clear the complaint"),
     Binding("u", "app.undo", "Undo", show=False, tooltip="undo your last change"),
     Binding("slash", "filter", "Filter", key_display="/", tooltip="filter by text: customer, phone, promise…"),
     Binding("m", "mine", "Mine", tooltip="only my promises (press again for everyone's)"),

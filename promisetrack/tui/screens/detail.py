@@ -26,13 +26,23 @@ from promisetrack.tui.screens.board import BOARD_BINDINGS
 from promisetrack.tui.widgets.risk_badge import RiskBadge
 
 _PROMISE_KEYS = {"app.contact", "app.reschedule", "app.done", "app.cancel", "app.reassign", "app.flag",
-                 "app.undo", "app.advance", "app.help"}
+                 "app.undo", "app.advance", "app.help", "app.complaint"}
+
+
+class CustomerLine(Static, can_focus=True):
+    """The line under the head that leads to the customer: ``enter`` on it (or a click) opens the customer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "screen.customer", "Customer")]
+
+    def on_click(self) -> None:
+        self.screen.run_action("customer")  # type: ignore[union-attr]
 
 
 class DetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("backspace", "app.pop_screen", "Back", show=False),
+        Binding("o", "customer", "Customer", show=False, tooltip="open the customer: notes and every promise"),
         *[b for b in BOARD_BINDINGS if b.action in _PROMISE_KEYS],
     ]
 
@@ -47,6 +57,7 @@ class DetailScreen(Screen[None]):
             yield Static("", id="detail-title")
             yield RiskBadge(id="detail-risk")
         yield Static("", id="detail-info")
+        yield CustomerLine("", id="detail-customer", markup=False)
         yield Label("Timeline", classes="section")
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Label("The customer's other promises (enter opens one)", classes="section")
@@ -99,6 +110,13 @@ class DetailScreen(Screen[None]):
         if p.blocked:
             lines.append(Content.assemble(("blocked   ", "dim"), (p.blocked_note or "(no note)", "$warning")))
         self.query_one("#detail-info", Static).update(Content("\n").join(lines))
+        self.query_one(CustomerLine).update(Content(f"▸ customer #{c.id}: notes and every promise (enter, o)"))
+
+    def action_customer(self) -> None:
+        from promisetrack.tui.screens.customer import CustomerScreen
+
+        if self.row is not None:
+            self.app.push_screen(CustomerScreen(self.desk, self.row.promise.customer.id))
 
     def _status(self, p: Promise, now: datetime) -> str:
         if p.is_open:

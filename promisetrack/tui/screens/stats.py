@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -67,6 +67,7 @@ class Stats:
     weekly: list[TrendPoint]
     recurring: dict[str, list[Recurring]]
     recognition: dict[str, list[Recognition]]
+    kudos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # each period's kudos, to be read
 
 
 def compute_stats(desk: Desk) -> Stats:
@@ -86,7 +87,21 @@ def compute_stats(desk: Desk) -> Stats:
         weekly=desk.trends()["weeks"],
         recurring=desk.recurring_issues(),
         recognition={key: desk.recognition(period) for key, period in periods.items()},
+        kudos={key: [k for k in desk.kudos_list() if period.contains(datetime.fromisoformat(k["at"]))]
+               for key, period in periods.items()},
     )
+
+
+def kudos_texts(kudos: Sequence[dict[str, Any]]) -> Content:
+    """What was said, newest first: ``ben — stayed late to ring the courier (customer Lena Park)``. A customer's
+    nomination is told apart from a colleague's kudos."""
+    if not kudos:
+        return Content.styled("no kudos in this period", "dim")
+    lines = []
+    for k in reversed(kudos):
+        source = f"customer {k['from_customer']}" if k.get("from_customer") else f"from {k.get('by', '')}"
+        lines.append(Content.assemble((str(k["person"]), "bold"), " — ", str(k["note"]), (f" ({source})", "dim")))
+    return Content("\n").join(lines)
 
 
 # ---------------------------------------------------------------- rows of the tables
@@ -199,6 +214,7 @@ class StatsScreen(Screen[None]):
                     yield Label("", id="recognition-title", classes="section")
                     yield FiguresTable(id="recognition")
                     yield Static("", id="standards", classes="hint")
+                    yield Static("", id="kudos-texts")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -276,6 +292,7 @@ class StatsScreen(Screen[None]):
         self.query_one("#recognition", FiguresTable).fill(
             ["person", "closed", "on-time", "proact", "csat", "all", "kudos"], recognition_rows(stats.recognition[key]),
             empty="no staff yet")
+        self.query_one("#kudos-texts", Static).update(kudos_texts(stats.kudos.get(key, [])))
         tz = self.desk.calendar.tz
         self.query_one("#stats-head", Static).update(Content.assemble(
             ("Stats", "bold"), ("  by closing date, as of ", "dim"), (f"{stats.now.astimezone(tz):%a %d %b %H:%M}",
