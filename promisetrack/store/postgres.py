@@ -390,11 +390,15 @@ class PostgresStore:
     def read(self) -> Snapshot:
         """The live set, its kudos and this shop's history summary from one snapshot of the database; customers
         are read on first use (the board and ``list`` never use them)."""
-        with self._session() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            promises = {pid: doc for pid, doc in conn.execute("SELECT id, doc FROM promises WHERE live ORDER BY id")}
-            kudos = [doc for (doc,) in conn.execute("SELECT doc FROM kudos ORDER BY seq")]
-            row = conn.execute("SELECT doc FROM history WHERE shop = pt_shop()").fetchone()
+        with self._session() as conn:
+            outside = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            with conn.transaction():
+                if outside:  # inside this store's own transaction (a Desk reads while it changes), that one's view
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                promises = {pid: doc for pid, doc in conn.execute(
+                    "SELECT id, doc FROM promises WHERE live ORDER BY id")}
+                kudos = [doc for (doc,) in conn.execute("SELECT doc FROM kudos ORDER BY seq")]
+                row = conn.execute("SELECT doc FROM history WHERE shop = pt_shop()").fetchone()
         return Snapshot(promises=promises, customers=_LazyCustomers(self), kudos=kudos,
                         meta={"schema": SCHEMA_VERSION}, history=row[0] if row else None)
 
