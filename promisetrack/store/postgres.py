@@ -13,7 +13,7 @@ What the server, not the client, guarantees (see ``MIGRATIONS``):
   gives ids, so they stay unique across shops.
 - **Writers queue** on one advisory lock, as file writers queue on the lock file, then re-read the live set and
   write only the rows they changed. A writer killed midway leaves nothing: the server rolls its transaction back.
-- **Changes are heard.** A statement trigger bumps a one-row counter (``version()``) and a row trigger sends
+- **Changes are heard.** A row trigger moves a one-row counter once per transaction (``version()``) and sends
   ``NOTIFY promisetrack, '<id>'``; ``watch()`` listens on a connection of its own.
 """
 
@@ -58,8 +58,8 @@ MIGRATIONS: list[str] = [
         supervisor boolean NOT NULL DEFAULT false
     );
     CREATE TABLE settings (id int PRIMARY KEY CHECK (id = 1), toml text NOT NULL);
-    CREATE TABLE changes (id int PRIMARY KEY CHECK (id = 1), n bigint NOT NULL);
-    INSERT INTO changes VALUES (1, 0);
+    CREATE TABLE changes (id int PRIMARY KEY CHECK (id = 1), n bigint NOT NULL, xact xid8);
+    INSERT INTO changes VALUES (1, 0, NULL);
     CREATE SEQUENCE promise_ids START 1001;
     CREATE SEQUENCE customer_ids START 1;
 
@@ -158,31 +158,34 @@ MIGRATIONS: list[str] = [
     END $$;
     CREATE TRIGGER sign_kudos BEFORE INSERT ON kudos FOR EACH ROW EXECUTE FUNCTION pt_sign_kudos();
 
-    -- version() and watch(): every change bumps the counter; every promise changed is announced by id.
-    CREATE FUNCTION pt_changed() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-        SET search_path = public, pg_temp AS $$
+    -- version() and watch(): the counter moves once per transaction that changed a row (a statement that changed
+    -- none, like a second db import, moves nothing); every promise changed is announced by id, anything else by
+    -- its table's name (PostgreSQL folds equal payloads of one transaction into one).
+    CREATE FUNCTION pt_bump() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        UPDATE changes SET n = n + 1, xact = pg_current_xact_id()
+        WHERE id = 1 AND xact IS DISTINCT FROM pg_current_xact_id() $$;
+    CREATE FUNCTION pt_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE changes SET n = n + 1 WHERE id = 1;
+        PERFORM pt_bump();
         PERFORM pg_notify('promisetrack', TG_TABLE_NAME);
         RETURN NULL;
     END $$;
     CREATE FUNCTION pt_promise_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        PERFORM pt_bump();
         PERFORM pg_notify('promisetrack', (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END)::text);
         RETURN NULL;
     END $$;
     CREATE TRIGGER promise_changed AFTER INSERT OR UPDATE OR DELETE ON promises
         FOR EACH ROW EXECUTE FUNCTION pt_promise_changed();
-    CREATE TRIGGER promises_changed AFTER INSERT OR UPDATE OR DELETE ON promises
-        FOR EACH STATEMENT EXECUTE FUNCTION pt_changed();
     CREATE TRIGGER customers_changed AFTER INSERT OR UPDATE OR DELETE ON customers
-        FOR EACH STATEMENT EXECUTE FUNCTION pt_changed();
+        FOR EACH ROW EXECUTE FUNCTION pt_changed();
     CREATE TRIGGER kudos_changed AFTER INSERT OR UPDATE OR DELETE ON kudos
-        FOR EACH STATEMENT EXECUTE FUNCTION pt_changed();
+        FOR EACH ROW EXECUTE FUNCTION pt_changed();
     CREATE TRIGGER history_changed AFTER INSERT OR UPDATE OR DELETE ON history
-        FOR EACH STATEMENT EXECUTE FUNCTION pt_changed();
+        FOR EACH ROW EXECUTE FUNCTION pt_changed();
     CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE ON settings
-        FOR EACH STATEMENT EXECUTE FUNCTION pt_changed();
+        FOR EACH ROW EXECUTE FUNCTION pt_changed();
 
     -- Shops: staff see and change their shop's rows; a supervisor all. The owner is not subject to them.
     ALTER TABLE promises ENABLE ROW LEVEL SECURITY;
@@ -407,7 +410,7 @@ class PostgresStore:
             return {cid: doc for cid, doc in conn.execute("SELECT id, doc FROM customers ORDER BY id")}
 
     def version(self) -> int | None:
-        """The change counter (one row, bumped by a trigger on every committed statement that changed anything)."""
+        """The change counter: one row, moved once by every committed transaction that changed a row."""
         with self._session() as conn:
             row = conn.execute("SELECT n FROM changes WHERE id = 1").fetchone()
         return int(row[0]) if row and row[0] else None

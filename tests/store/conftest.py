@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,11 +58,14 @@ class PgServer:
 
 
 @pytest.fixture(scope="session")
-def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+def pg() -> Iterator[PgServer]:
     import pgserver
 
     started = time.monotonic()
-    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    # Its own folder, not pytest's tmp_path: pytest keeps its temp root 0700 (and fixes it back to that), while the
+    # server runs as another system user when the suite runs as root, and lost its data dir mid-run.
+    folder = Path(tempfile.mkdtemp(prefix="promisetrack-pg-"))
+    server = pgserver.get_server(folder / "data", cleanup_mode="delete")
     socket_dir = urlsplit(server.get_uri()).query.removeprefix("host=")
     found = PgServer(socket_dir)
     with found.admin() as conn:
@@ -75,6 +80,7 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
     assert time.monotonic() - started < 60, "the test server took over a minute to start"
     yield found
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _until_passwords_are_asked(server: PgServer) -> None:
