@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="promisetrack", description="Keep the front desk's promises. No command opens the board.")
     p.add_argument("--version", action="version", version=f"promisetrack {__version__}")
     p.add_argument("--data", metavar="DIR", help="data dir (default: $PROMISETRACK_DATA, else the user data dir)")
+    p.add_argument("--db", metavar="URL", help="a PostgreSQL database instead of the data dir, e.g. "
+                   "postgresql://server/promisetrack (default: $PROMISETRACK_DB, else [store] url in settings)")
     p.add_argument("--now", metavar="WHEN", help="start the clock at WHEN (ISO datetime or due phrase); it runs on")
     p.add_argument("--user", metavar="NAME", help="who is at the desk (default: $PROMISETRACK_USER, else login)")
     p.add_argument("--demo", action="store_true", help="use a throwaway copy of the demo data")
@@ -134,7 +136,20 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("--text", required=True)
 
     sub.add_parser("undo", help="undo your last change")
-    sub.add_parser("check", help="check the data dir and say what is wrong")
+    sub.add_parser("check", help="check the data dir (or the database) and say what is wrong")
+
+    db = sub.add_parser("db", help="set up the PostgreSQL database of a desk on several PCs (see --db)")
+    db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", parser_class=_Parser, required=True)
+    db_sub.add_parser("init", help="create or upgrade the database's tables (run as the database's owner)")
+    staff = db_sub.add_parser("add-staff", help="a login for a staff member; prints a one-time password")
+    staff.add_argument("name", metavar="NAME", help="as shown in the events, e.g. 'Ana Lopez'")
+    staff.add_argument("--login", metavar="LOGIN", help="the PostgreSQL login (default: from NAME, e.g. ana_lopez)")
+    staff.add_argument("--shop", default="main", help="the shop whose promises they see (default: main)")
+    staff.add_argument("--supervisor", action="store_true", help="sees and changes every shop's promises")
+    staff.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    imp = db_sub.add_parser("import", help="copy a data dir's desk into the database (twice changes nothing)")
+    imp.add_argument("--data", dest="source", required=True, metavar="DIR", help="the data dir to copy")
+    imp.add_argument("--shop", default="main", help="the shop its promises belong to (default: main)")
 
     serve = sub.add_parser("serve", help="serve the board in a browser (needs the 'serve' extra: textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
@@ -630,10 +645,42 @@ def _bind_error(address: tuple[Any, ...]) -> OSError | None:
     return None
 
 
+def _db(args: argparse.Namespace) -> int:
+    """``db init | add-staff | import``: the database, not a desk (no settings, no clock, no user needed)."""
+    from pathlib import Path
+
+    from promisetrack import service
+    from promisetrack.config import resolve_data_dir
+
+    data = resolve_data_dir(args.data)
+    if args.db_command == "init":
+        where, before, after = service.init_database(data, args.db)
+        print(f"{where}: schema {after}" + (" (already)" if before == after else f" (was {before})"))
+    elif args.db_command == "add-staff":
+        password = None
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        login, made = service.add_staff(data, args.db, args.name, shop=args.shop, supervisor=args.supervisor,
+                                        password=password, login=args.login)
+        role = "supervisor" if args.supervisor else f"staff of {args.shop}"
+        print(f"added {args.name}: login {login}, {role}")
+        if made:
+            print(f"one-time password: {made}")
+            print("(shown once: give it to them; they can change it with psql's \\password)")
+    else:
+        where, counts = service.import_desk(data, args.db, Path(args.source).expanduser(), shop=args.shop)
+        print(f"imported {args.source} into {where}:")
+        for c in counts:
+            print(f"  {c.kind:<10} {c.read:>7} read {c.added:>7} added {c.stored:>7} in the database")
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "db":
+        return _db(args)
     if args.demo:
         from promisetrack.demo import open_demo
 
@@ -642,7 +689,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         from promisetrack.config import resolve_data_dir
         from promisetrack.service import open_desk
 
-        desk = open_desk(resolve_data_dir(args.data), now=args.now, user=args.user)
+        desk = open_desk(resolve_data_dir(args.data), db=args.db, now=args.now, user=args.user)
     if args.command is None:
         from promisetrack.tui.app import run_board
 

@@ -75,6 +75,8 @@ csat = 4.5
 # Every command reads the whole live file: a longer stay makes every start and every save slower.
 archive_after_days = 14
 backups_kept = 7
+# Several PCs on one PostgreSQL database instead of this folder (see the README, "Several PCs"):
+# url = "postgresql://desk-server/promisetrack"   (--db and $PROMISETRACK_DB win over it)
 """
 
 
@@ -102,6 +104,7 @@ class Settings:
     standard_csat: float = 4.5
     archive_after_days: int = 14
     backups_kept: int = 7
+    url: str = ""  # [store] url: a PostgreSQL database instead of the data dir ("" = the data dir)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -147,6 +150,21 @@ def resolve_data_dir(cli_value: str | None) -> Path:
         return Path(cli_value).expanduser()
     env = os.environ.get("PROMISETRACK_DATA")
     return Path(env).expanduser() if env else default_data_dir()
+
+
+def resolve_db(cli_value: str | None, settings: Settings) -> str | None:
+    """The database to use instead of the data dir: ``--db`` > ``$PROMISETRACK_DB`` > ``[store] url``; None: none.
+
+    ``--db ""`` is refused like ``--data ""``: an unset shell variable would otherwise quietly mean "the data dir"
+    on a desk whose promises are in the database.
+    """
+    if cli_value is not None:
+        if not cli_value.strip():
+            raise PromiseError("--db is empty: give a database URL, or leave --db out to use $PROMISETRACK_DB or "
+                               "[store] url")
+        return cli_value.strip()
+    env = os.environ.get("PROMISETRACK_DB", "").strip()
+    return env or settings.url or None
 
 
 def _parse_hours(value: str, where: str) -> tuple[time, time]:
@@ -221,6 +239,7 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         standard_csat=number(standards, "standards", "csat", base.standard_csat, 1, 5),
         archive_after_days=whole(store, "store", "archive_after_days", base.archive_after_days, 0),
         backups_kept=whole(store, "store", "backups_kept", base.backups_kept, 0),
+        url=_text(store, "url", base.url, where).strip(),
     )
 
 

@@ -1148,11 +1148,18 @@ def promise_json(row: Row) -> dict[str, Any]:
 
 
 def open_desk(
-    data_dir: Path, *, now: str | None = None, user: str | None = None, clock: Clock | None = None
+    data_dir: Path, *, db: str | None = None, now: str | None = None, user: str | None = None,
+    clock: Clock | None = None,
 ) -> Desk:
-    """A Desk on a data dir: its settings, its store, the clock (``--now`` starts it at a moment) and the user."""
-    settings = load_settings(data_dir)
-    store = FileStore(data_dir, backups_kept=settings.backups_kept)
+    """A Desk on a data dir — or on a database (``db``, else ``$PROMISETRACK_DB``, else ``[store] url``): its
+    settings, its store, the clock (``--now`` starts it at a moment) and the user (on a database, the login's)."""
+    url, settings = _store_choice(data_dir, db)
+    store: PromiseStore
+    if url:
+        store, settings, who = _database_store(url, settings)
+        user = who if who is not None else user
+    else:
+        store = FileStore(data_dir, backups_kept=settings.backups_kept)
     if clock is None:
         clock = SystemClock(settings.tz)
         if now:
@@ -1165,3 +1172,107 @@ def open_desk(
                 raise PromiseError(f"--now: {now!r} falls in the year {start.year}; pick a moment from 1900 to 9000")
             clock = OffsetClock(start, clock)
     return Desk(store, settings, clock, resolve_user(user))
+
+
+def _store_choice(data_dir: Path, db: str | None) -> tuple[str | None, Settings]:
+    """The database URL (None: the data dir) and the local settings. With a database named by ``--db`` or the
+    environment, a data dir without settings stays untouched (no template written into a folder nobody uses)."""
+    from promisetrack.config import SETTINGS_FILE, resolve_db
+
+    named = resolve_db(db, Settings())
+    if named and not (data_dir / SETTINGS_FILE).exists():
+        return named, Settings()
+    settings = load_settings(data_dir)
+    return named or settings.url or None, settings
+
+
+def _database_store(url: str, local: Settings) -> tuple[PromiseStore, Settings, str | None]:
+    """The PostgreSQL store (psycopg is imported here, only here), the desk's settings as kept in the database (the
+    local file's while it has none), and the staff name of the login (None for the database's owner)."""
+    from promisetrack.config import settings_from_toml
+    from promisetrack.store.postgres import PostgresStore
+
+    store = PostgresStore(url)
+    text = store.settings_text()
+    settings = settings_from_toml(text, f"the settings kept in {store.location}") if text else local
+    return store, settings, store.identity()
+
+
+def _admin_store(data_dir: Path, db: str | None, *, check_schema: bool = True) -> Any:
+    from promisetrack.store.postgres import PostgresStore
+
+    url, _ = _store_choice(data_dir, db)
+    if not url:
+        raise PromiseError("no database named: give --db URL (or set $PROMISETRACK_DB, or [store] url)")
+    return PostgresStore(url, check_schema=check_schema)
+
+
+def init_database(data_dir: Path, db: str | None) -> tuple[str, int, int]:
+    """``db init``: create or upgrade the schema. Returns where, the schema version before and after."""
+    store = _admin_store(data_dir, db, check_schema=False)
+    before, after = store.init_schema()
+    return store.location, before, after
+
+
+def add_staff(data_dir: Path, db: str | None, name: str, *, shop: str = "main", supervisor: bool = False,
+              password: str | None = None, login: str | None = None) -> tuple[str, str | None]:
+    """``db add-staff``: a login for a staff member. Returns the login and a made-up password (if none given)."""
+    from promisetrack.store.postgres import login_name
+
+    display = clean_text(name, "name", limit=NAME_LIMIT)
+    shop_name = clean_text(shop, "shop", limit=NAME_LIMIT)
+    role = login or login_name(display)
+    if not role:
+        raise PromiseError(f"cannot make a login name from {display!r}: give one with --login")
+    if password is not None and not password:
+        raise PromiseError("the password is empty")
+    store = _admin_store(data_dir, db)
+    try:
+        return store.add_staff(display, role, shop=shop_name, supervisor=supervisor, password=password)
+    except ValueError as exc:
+        raise PromiseError(str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCount:
+    """One kind of record in ``db import``: read from the data dir, added now, in the database after."""
+
+    kind: str
+    read: int
+    added: int
+    stored: int
+
+
+def import_desk(data_dir: Path, db: str | None, source: Path, *, shop: str = "main") -> tuple[str, list[ImportCount]]:
+    """``db import``: copy a data dir — live promises, archive, customers, kudos, settings, history summary — into
+    the database, each record once by id (a second run adds nothing), and check every count. Raises DataError if a
+    count differs."""
+    from promisetrack.config import SETTINGS_FILE
+    from promisetrack.store.files import FILE_NAME
+
+    if not (source / FILE_NAME).exists():
+        raise PromiseError(f"{source} holds no promisetrack data (no {FILE_NAME})")
+    files = FileStore(source)
+    snapshot = files.read()
+    live = list(snapshot.promises.values())
+    archived = [doc for doc in files.read_archived() if doc["id"] not in snapshot.promises]
+    with _stored_records(files):
+        customers = [customer_record(Customer.from_dict(doc)) for doc in snapshot.customers.values()]
+    settings_path = source / SETTINGS_FILE
+    try:
+        settings = settings_path.read_text(encoding="utf-8") if settings_path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {settings_path}: {exc}") from None
+    next_ids = {"promise": int(snapshot.meta.get("next_promise_id", 1001)),
+                "customer": int(snapshot.meta.get("next_customer_id", 1))}
+    store = _admin_store(data_dir, db)
+    result = store.import_desk(live=live, archived=archived, customers=customers, kudos=snapshot.kudos,
+                               history=snapshot.history, settings=settings, shop=clean_text(shop, "shop"),
+                               next_ids=next_ids)
+    read = {"live": len(live), "archived": len(archived), "customers": len(customers), "kudos": len(snapshot.kudos)}
+    counts = [ImportCount(kind, read[kind], *result[kind]) for kind in read]
+    wrong = [c for c in counts if c.stored != c.read]
+    if wrong:
+        raise DataError("the copy does not match the data dir: " + "; ".join(
+            f"{c.kind}: {c.read} read, {c.stored} in the database" for c in wrong))
+    return store.location, counts

@@ -22,13 +22,13 @@ from promisetrack.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
 watched = ("textual", "rich", "promisetrack.tui", "promisetrack.metrics", "promisetrack.export", "dateutil",
-           "filelock", "tinydb", "xlsxwriter", "platformdirs")
+           "filelock", "tinydb", "xlsxwriter", "platformdirs", "psycopg")
 print(json.dumps({"code": code, "modules": sorted({m for m in sys.modules for w in watched
                                                   if m == w or m.startswith(w + ".")})}))
 """
 
 NEVER = {"textual", "rich", "promisetrack.tui", "promisetrack.metrics", "promisetrack.export", "dateutil",
-         "xlsxwriter", "platformdirs"}
+         "xlsxwriter", "platformdirs", "psycopg"}  # psycopg: only a desk on a database loads it
 
 
 def imported(data: Path, *args: str) -> set[str]:
