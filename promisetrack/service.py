@@ -528,7 +528,7 @@ class Desk:
 
     def _tx_customer(self, tx: StoreTx, number: int) -> dict[str, Any]:
         """The customer ``number`` in a transaction (a key search on its id: no scan of every customer)."""
-        found = [doc for doc in tx.find_customers("id", number) if not is_merged(doc)]  # type: ignore[arg-type]
+        found = [doc for doc in tx.find_customers("id", number) if not is_merged(doc)]
         if not found:
             raise PromiseError(f"no customer {number}")
         return dict(found[0])

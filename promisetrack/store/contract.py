@@ -60,8 +60,9 @@ class StoreTx(Protocol):
     def put_customer(self, doc: Record) -> None:
         """Insert or replace the customer ``doc["id"]``."""
 
-    def find_customers(self, key: str, value: str) -> list[Record]:
-        """The customers whose record has ``key`` (``phone_key``, ``email_key``) equal to ``value``."""
+    def find_customers(self, key: str, value: str | int) -> list[Record]:
+        """The customers whose record has ``key`` (``phone_key``, ``email_key``, ``name_key``, or ``id``) equal to
+        ``value``: a key search, never a scan of every customer."""
 
     def unfiled_customers(self) -> list[Record]:
         """Customers that need their lookup keys (re)written: a store upgraded from an older layout; else []."""

@@ -76,7 +76,7 @@ class Tx:
         self.promises: Mapping[int, dict[str, Any]] = _TableView(db.storage, "promises", self._leaving)
         self.customers: Mapping[int, dict[str, Any]] = _RegistryView(registry)
 
-    def find_customers(self, key: str, value: str) -> list[dict[str, Any]]:
+    def find_customers(self, key: str, value: str | int) -> list[dict[str, Any]]:
         """The customers whose record has ``key`` equal to ``value`` (e.g. a normalised phone number).
 
         Reads only the customer files that hold ``"key":value`` (a byte search, no parsing) — so looking up a

@@ -203,6 +203,10 @@ MIGRATIONS: list[str] = [
     GRANT SELECT ON settings, staff, shops, changes, schema_version TO promisetrack_staff;
     GRANT USAGE ON SEQUENCE promise_ids, customer_ids, kudos_seq_seq TO promisetrack_staff;
     """,
+    # 2: a customer typed without phone or email is matched by name (its name_key): keep that lookup indexed
+    """
+    CREATE INDEX customers_name ON customers ((doc ->> 'name_key')) WHERE doc ->> 'name_key' <> '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -292,8 +296,10 @@ class _Tx:
                 params,
             )
 
-    def find_customers(self, key: str, value: str) -> list[dict[str, Any]]:
+    def find_customers(self, key: str, value: str | int) -> list[dict[str, Any]]:
         self._check_valid()
+        if key == "id":  # one customer by id (a merge, an edit)
+            return [doc for (doc,) in self._conn.execute("SELECT doc FROM customers WHERE id = %s", (int(value),))]
         if key in _CUSTOMER_KEYS:
             query = sql.SQL("SELECT doc FROM customers WHERE {} = %s ORDER BY id").format(sql.Identifier(key))
             return [doc for (doc,) in self._conn.execute(query, (value,))]

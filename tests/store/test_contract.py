@@ -229,3 +229,38 @@ def test_adds_from_a_stale_desk_take_fresh_ids(backend: Backend, desk: Desk) -> 
     promise = add(stale, phone="+44 7700 900101")
     assert promise.id == 1003 and promise.customer.id == first.customer.id
     assert sorted(backend.desk("chloe").store.read().promises) == [1001, 1002, 1003]
+
+
+def test_a_name_without_phone_or_email_finds_the_customer_once(desk: Desk) -> None:
+    first = desk.add("Chloé Martin", "Call back", "fri")[0]
+    second, warnings = desk.add("CHLOE MARTIN", "Send the form", "fri")
+    assert second.customer.id == first.customer.id
+    assert any(w.startswith(f"matched to customer #{first.customer.id}") for w in warnings)
+    assert [c.id for c in desk.find_customers("chlo")] == [first.customer.id]
+
+
+def test_merging_a_duplicate_moves_its_archived_promises_too(desk: Desk, clock: FixedClock) -> None:
+    keep = add(desk, "Ana Lima", phone="111").customer.id
+    old = add(desk, "Ana M. Lima", phone="222")
+    desk.done(old.id, 4)
+    clock.advance(timedelta(days=40))
+    add(desk, "Ana Lima", phone="111")  # a save: the old promise goes to the archive
+    assert desk.store.fetch(old.id) is not None and old.id not in desk.store.read().promises
+    kept, moved = desk.merge_customers(keep, old.customer.id)
+    assert old.id in moved and desk.get(old.id).customer.id == keep
+    summaries = {s.customer.id: s for s in desk.customer_summaries()}
+    assert old.customer.id not in summaries and summaries[keep].closed == 1
+
+
+def test_a_late_score_and_complaint_on_an_archived_promise_count_once(desk: Desk, clock: FixedClock) -> None:
+    promise = add(desk, due="+2bd")
+    clock.set(at(24, 10))
+    desk.done(promise.id)
+    clock.advance(timedelta(days=30))
+    add(desk)  # archives it
+    desk.rate(promise.id, 5, "survey came back")
+    desk.complaint(promise.id, "wrote in about the wait")
+    assert desk.get(promise.id).csat == 5 and desk.get(promise.id).complaint
+    november = desk.period_report(desk.period(month="2026-11")).overall
+    assert (november.closed, november.csat_count, november.csat_mean, november.complaints) == (1, 1, 5.0, 1)
+    assert derive_outcome(desk.get(promise.id)) is Outcome.KEPT  # a score never changes the outcome
