@@ -247,6 +247,7 @@ def test_merging_a_duplicate_moves_its_archived_promises_too(desk: Desk, clock: 
     add(desk, "Ana Lima", phone="111")  # a save: the old promise goes to the archive
     assert desk.store.fetch(old.id) is not None and old.id not in desk.store.read().promises
     kept, moved = desk.merge_customers(keep, old.customer.id)
+    assert kept.id == keep and kept.phone == "111"
     assert old.id in moved and desk.get(old.id).customer.id == keep
     summaries = {s.customer.id: s for s in desk.customer_summaries()}
     assert old.customer.id not in summaries and summaries[keep].closed == 1
