@@ -169,9 +169,9 @@ class BoardScreen(Screen[None]):
     def show_offline(self, reason: str) -> None:
         """The banner while the database cannot be reached: nothing can be saved, what is typed is kept."""
         banner = self.query_one("#offline", Static)
-        banner.update(Content.assemble(("offline — reconnecting", "bold"),
-                                       f" ({reason}) · nothing can be saved until it is back; what you type is kept")
-                      if reason else "")
+        said = reason if reason.startswith("offline") else f"offline — reconnecting ({reason})"
+        kept = " · nothing can be saved until it is back; what you type is kept"
+        banner.update(Content.assemble((said, "bold"), kept) if reason else "")
         banner.display = bool(reason)
 
     @property

@@ -148,8 +148,7 @@ class FormScreen(ModalScreen[Saved | None]):
             return
         offline = getattr(self.app, "offline", "")
         if offline:
-            self.show_error(f"offline — reconnecting ({offline}): not saved; what you typed is kept, save again "
-                            "once it is back")
+            self.show_error("offline — not saved; what you typed is kept: save again once the connection is back")
             return
         try:
             job = self.job()
