@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--complaint", action="store_true", help="the customer came with a complaint")
     add.add_argument("--new-customer", action="store_true",
                      help="a new customer even if one of that name is known (a name alone is matched otherwise)")
+    _json_flag(add)
 
     ls = sub.add_parser("list", help="list promises (default: open, in board order)")
     ls.add_argument("--status", default="open", choices=("open", "at-risk", "overdue", "waiting", "closed", "all"))
@@ -97,46 +98,55 @@ def build_parser() -> argparse.ArgumentParser:
     contact.add_argument("id")
     contact.add_argument("--note", required=True)
     contact.add_argument("--channel", default="phone", choices=("phone", "email", "sms", "in-person"))
+    _json_flag(contact)
 
     resched = sub.add_parser("reschedule", help="agree a new due with the customer")
     resched.add_argument("id")
     resched.add_argument("--due", required=True, metavar="PHRASE")
     resched.add_argument("--note", required=True)
+    _json_flag(resched)
 
     done = sub.add_parser("done", help="the promise was kept (or delivered late)")
     done.add_argument("id")
     done.add_argument("--csat", metavar="1-5", help="customer satisfaction, 1 to 5")
     done.add_argument("--note")
+    _json_flag(done)
 
     cancel = sub.add_parser("cancel", help="the promise no longer applies")
     cancel.add_argument("id")
     cancel.add_argument("--reason", required=True)
+    _json_flag(cancel)
 
     reassign = sub.add_parser("reassign", help="give the promise to someone else")
     reassign.add_argument("id")
     reassign.add_argument("--owner", required=True, metavar="NAME")
+    _json_flag(reassign)
 
     flag = sub.add_parser("flag", help="flag as blocked (waiting on someone), or --clear")
     flag.add_argument("id")
     group = flag.add_mutually_exclusive_group(required=True)
     group.add_argument("--note", help="what it is waiting on")
     group.add_argument("--clear", action="store_true")
+    _json_flag(flag)
 
     wait = sub.add_parser("wait", help="waiting on the customer (bring, sign, pay): the risk clock pauses")
     wait.add_argument("id")
     wait.add_argument("--note", required=True, help="what the customer is to do, e.g. 'bring the laptop'")
     wait.add_argument("--until", metavar="PHRASE", help="by when they said they would (e.g. thu 12:00)")
+    _json_flag(wait)
 
     resume = sub.add_parser("resume", help="the customer came back: the due moves on by the business time waited")
     resume.add_argument("id")
     resume.add_argument("--note")
+    _json_flag(resume)
 
     note = sub.add_parser("note", help="add an internal note to a promise")
     note.add_argument("id")
     note.add_argument("--text", required=True)
+    _json_flag(note)
 
-    sub.add_parser("undo", help="undo your last change")
-    sub.add_parser("check", help="check the data dir (or the database) and say what is wrong")
+    _json_flag(sub.add_parser("undo", help="undo your last change"))
+    _json_flag(sub.add_parser("check", help="check the data dir (or the database) and say what is wrong"))
 
     db = sub.add_parser("db", help="set up the PostgreSQL database of a desk on several PCs (see --db)")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", parser_class=_Parser, required=True)
@@ -169,13 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a week's CSV, XLSX, Markdown summary and .ics of open promises")
     export.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: the week just ended)")
     export.add_argument("--out", metavar="DIR", default=".", help="folder to write into (default: the current one)")
+    _json_flag(export)
+
+    ics = sub.add_parser("ics", help="write the open promises' dues as an iCalendar file, once or kept current")
+    ics.add_argument("--out", metavar="FILE", required=True, help="the .ics file to write (replaced atomically)")
+    ics.add_argument("--follow", action="store_true",
+                     help="keep running and rewrite FILE whenever a promise changes (Ctrl+C ends it)")
+    _json_flag(ics)
 
     kudos = sub.add_parser("kudos", help="record praise for a staff member")
     kudos.add_argument("name", metavar="NAME", nargs="?")
     kudos.add_argument("--note", metavar="TEXT")
     kudos.add_argument("--from-customer", metavar="NAME", default="", help="the customer who gave it")
+    _json_flag(kudos)
     _add_records_commands(sub, kudos)
     return p
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--json``: what the command prints, as JSON with the keys the README lists (stable for scripts)."""
+    parser.add_argument("--json", action="store_true", help="print JSON (keys: README, JSON output)")
+    return parser
 
 
 def _option(parser: argparse.ArgumentParser, *flags: str, **kw: Any) -> None:
@@ -205,7 +229,7 @@ def _add_records_commands(sub: Any, kudos: argparse.ArgumentParser) -> None:
     rate.add_argument("--note", metavar="TEXT")
 
     customers = sub.add_parser("customers", help="every customer with open, closed and broken promises")
-    customers.add_argument("--json", action="store_true")
+    _json_flag(customers)
 
     customer = sub.add_parser("customer", help="one customer (notes, every promise); edit it; customer merge A B")
     customer.add_argument("target", metavar="ID|merge", help="a customer id, or merge")
@@ -214,7 +238,7 @@ def _add_records_commands(sub: Any, kudos: argparse.ArgumentParser) -> None:
     customer.add_argument("--phone")
     customer.add_argument("--email")
     customer.add_argument("--note", metavar="TEXT", help="add a note to the customer (with who and when)")
-    customer.add_argument("--json", action="store_true")
+    _json_flag(customer)
 
 
 def _print_json(value: Any) -> None:
@@ -223,25 +247,51 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+def _width(text: str) -> int:
+    """Terminal cells ``text`` takes, as Rich measures them (a CJK character or an emoji takes two). Printable ASCII
+    takes one a character (``clean_text`` keeps control characters out), so only other text pays for importing
+    ``rich.cells``: ``list`` on an ASCII desk imports no Rich at all (tests/reliability/test_fast_paths.py)."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
 def _cell(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` cut to at most ``width`` cells, with an ellipsis; a wide character is never cut in half."""
+    if _width(text) <= width:
+        return text
+    if text.isascii():
+        return text[: width - 1] + "…"
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, width - 1) + "…"  # pads with a space where a wide character would straddle
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` cut and left-aligned in a column ``width`` cells wide (``f"{x:<10}"`` counts characters, not cells)."""
+    cut = _cell(text, width)
+    return cut + " " * (width - _width(cut))
 
 
 def _print_rows(rows: Sequence[Any], desk: Any, now: Any) -> None:
     from promisetrack.dates import describe_due, format_due
+    from promisetrack.outcomes import derive_outcome
 
     if not rows:
         print("no promises")
         return
     tz = desk.calendar.tz
-    print(f"{'ID':>5}  {'DUE':<16} {'WHEN':<12} {'RISK':<8} {'OWNER':<10} {'CUSTOMER':<18} WHAT")
+    print(f"{'ID':>5}  {'DUE':<16} {'WHEN':<13} {'RISK':<8} {'OWNER':<10} {'CUSTOMER':<18} WHAT")
     for row in rows:
         p = row.promise
-        when = describe_due(p.due, now) if p.is_open else p.status.value
+        outcome = None if p.is_open else derive_outcome(p)  # a closed promise: how it ended (kept, broken …)
+        when = describe_due(p.due, now) if p.is_open else outcome.value if outcome else p.status.value
         risk = row.risk.value if row.risk else "-"
         line = (
-            f"{p.id:>5}  {format_due(p.due, now, tz):<16} {when:<12} {risk:<8} "
-            f"{_cell(p.owner, 10):<10} {_cell(p.customer.name, 18):<18} {_cell(p.what, 40)}"
+            f"{p.id:>5}  {format_due(p.due, now, tz):<16} {when:<13} {risk:<8} "
+            f"{_pad(p.owner, 10)} {_pad(p.customer.name, 18)} {_cell(p.what, 40)}"
         )
         if row.assessment and row.assessment.reasons:
             line += f"  ({'; '.join(row.assessment.reasons)})"
@@ -287,7 +337,10 @@ def _add(args: argparse.Namespace, desk: Any) -> None:
     )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(promise.id)
+    if args.json:
+        _print_promise(desk, promise, f"promise {promise.id} added", warnings)
+    else:
+        print(promise.id)
 
 
 def _list(args: argparse.Namespace, desk: Any) -> None:
@@ -311,12 +364,25 @@ def _show(args: argparse.Namespace, desk: Any) -> None:
         _print_detail(row, desk)
 
 
-def _confirm(promise: Any, what: str) -> None:
-    print(f"{promise.id} {what}")
+def _confirm(promise: Any, what: str, args: argparse.Namespace | None = None, desk: Any = None,
+             warnings: Sequence[str] = ()) -> None:
+    """``1001 contact logged``; with ``--json``, the promise's JSON and that ``message`` (and ``warnings``)."""
+    if args is not None and args.json:
+        _print_promise(desk, promise, f"{promise.id} {what}", warnings)
+    else:
+        print(f"{promise.id} {what}")
+
+
+def _print_promise(desk: Any, promise: Any, message: str, warnings: Sequence[str] = ()) -> None:
+    """A command that changed one promise, for scripts: ``promise_json`` plus ``message`` and ``warnings``, the
+    same keys for every such command (README, JSON output)."""
+    from promisetrack.service import Row, promise_json
+
+    _print_json({**promise_json(Row(promise, desk.assess(promise))), "message": message, "warnings": list(warnings)})
 
 
 def _contact(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk.contact(args.id, args.note, args.channel), f"contact logged ({args.channel})")
+    _confirm(desk.contact(args.id, args.note, args.channel), f"contact logged ({args.channel})", args, desk)
 
 
 def _reschedule(args: argparse.Namespace, desk: Any) -> None:
@@ -327,7 +393,7 @@ def _reschedule(args: argparse.Namespace, desk: Any) -> None:
         print(f"warning: {warning}", file=sys.stderr)
     now, tz = desk.now(), desk.calendar.tz
     _confirm(promise, f"now due {format_due(promise.due, now, tz)} "
-             f"(originally {format_due(promise.original_due, now, tz)})")
+             f"(originally {format_due(promise.original_due, now, tz)})", args, desk, warnings)
 
 
 def _done(args: argparse.Namespace, desk: Any) -> None:
@@ -335,22 +401,22 @@ def _done(args: argparse.Namespace, desk: Any) -> None:
 
     promise = desk.done(args.id, args.csat, args.note)
     outcome = derive_outcome(promise)
-    _confirm(promise, f"done — {outcome.value if outcome else 'closed'}")
+    _confirm(promise, f"done — {outcome.value if outcome else 'closed'}", args, desk)
 
 
 def _cancel(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk.cancel(args.id, args.reason), "cancelled")
+    _confirm(desk.cancel(args.id, args.reason), "cancelled", args, desk)
 
 
 def _reassign(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk.reassign(args.id, args.owner), f"now {args.owner}'s")
+    _confirm(desk.reassign(args.id, args.owner), f"now {args.owner}'s", args, desk)
 
 
 def _flag(args: argparse.Namespace, desk: Any) -> None:
     if args.clear:
-        _confirm(desk.unflag(args.id), "no longer blocked")
+        _confirm(desk.unflag(args.id), "no longer blocked", args, desk)
     else:
-        _confirm(desk.flag(args.id, args.note), "flagged as blocked")
+        _confirm(desk.flag(args.id, args.note), "flagged as blocked", args, desk)
 
 
 def _wait(args: argparse.Namespace, desk: Any) -> None:
@@ -359,26 +425,36 @@ def _wait(args: argparse.Namespace, desk: Any) -> None:
     promise = desk.wait(args.id, args.note, args.until)
     until = promise.waiting_until
     by = f" by {format_due(until, desk.now(), desk.calendar.tz)}" if until else ""
-    _confirm(promise, f"waiting on the customer to {promise.waiting_note}{by} (the risk clock is paused)")
+    _confirm(promise, f"waiting on the customer to {promise.waiting_note}{by} (the risk clock is paused)", args, desk)
 
 
 def _resume(args: argparse.Namespace, desk: Any) -> None:
     from promisetrack.dates import format_due
 
     promise = desk.resume(args.id, args.note)
-    _confirm(promise, f"resumed: now due {format_due(promise.due, desk.now(), desk.calendar.tz)}")
+    _confirm(promise, f"resumed: now due {format_due(promise.due, desk.now(), desk.calendar.tz)}", args, desk)
 
 
 def _note(args: argparse.Namespace, desk: Any) -> None:
-    _confirm(desk.note(args.id, args.text), "note added")
+    _confirm(desk.note(args.id, args.text), "note added", args, desk)
 
 
 def _undo(args: argparse.Namespace, desk: Any) -> None:
-    print(desk.undo())
+    preview = desk.undo_preview()
+    message = desk.undo(expect=preview)
+    if args.json:
+        _print_json({"message": message, "id": preview.pid, "undone": preview.kind, "at": preview.at.isoformat(),
+                     "removed": preview.removes})
+    else:
+        print(message)
 
 
 def _check(args: argparse.Namespace, desk: Any) -> int:
     health = desk.health()
+    if args.json:
+        _print_json({"ok": not health.problems, "problems": health.problems, "warnings": health.warnings,
+                     "location": health.location})
+        return EXIT_DATA if health.problems else 0
     for warning in health.warnings:
         print(f"warning: {warning}")
     if health.problems:
@@ -400,10 +476,10 @@ def _print_report(report: Any, desk: Any) -> None:
         rows.append((title, []))
         rows += [(f"  {name}", table_cells(figures)) for name, figures in groups.items()]
     widths = [max(len(h), *(len(cells[i]) for _, cells in rows if cells)) for i, h in enumerate(TABLE_HEADINGS)]
-    name_width = min(24, max(len(name) for name, _ in rows) + 2)
+    name_width = min(24, max(_width(name) for name, _ in rows) + 2)
     for name, cells in [("", list(TABLE_HEADINGS)), *rows]:
         text = " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=False))
-        print(f"{_cell(name, name_width):<{name_width}}{text}".rstrip())
+        print(f"{_pad(name, name_width)}{text}".rstrip())
     _print_waits_and_acks(report)
     print("on-time = (kept + reneg) / closed; orig = kept / closed; proact = (reneg + late) / (reneg + late + broken);")
     print("cancelled (canc) promises are in no rate; lead h = lead time p50/p80 in business hours;")
@@ -429,7 +505,7 @@ def _print_pairs(title: str, rows: list[tuple[str, int, float | None, float | No
     if rows:
         print(title)
         for name, count, first, second in rows:
-            print(f"  {_cell(name, 22):<22}{count:>5}  {number(first):>8} / {number(second)}")
+            print(f"  {_pad(name, 22)}{count:>5}  {number(first):>8} / {number(second)}")
 
 
 def _report(args: argparse.Namespace, desk: Any) -> None:
@@ -447,8 +523,52 @@ def _export(args: argparse.Namespace, desk: Any) -> None:
     from promisetrack.export import export_week
 
     period = desk.period(week=args.week) if args.week else desk.last_week()
-    for path in export_week(desk.period_detail(period), Path(args.out).expanduser(), desk.now(), desk.calendar.tz):
-        print(path)
+    paths = export_week(desk.period_detail(period), Path(args.out).expanduser(), desk.now(), desk.calendar.tz,
+                        desk_id=desk.desk_id())
+    if args.json:
+        _print_json({"week": period.label, "files": [_file_json(path) for path in paths]})
+    else:
+        for path in paths:
+            print(path)
+
+
+def _file_json(path: Any) -> dict[str, Any]:
+    """A file a command wrote, for scripts: where it is and how many bytes it holds."""
+    return {"path": str(path), "bytes": path.stat().st_size}
+
+
+def _ics(args: argparse.Namespace, desk: Any) -> int:
+    from pathlib import Path
+
+    from promisetrack.export import follow_calendar, write_open_calendar
+
+    target = Path(args.out).expanduser()
+    if not args.follow:
+        path, count = write_open_calendar(desk, target)
+        if args.json:
+            _print_json({**_file_json(path), "events": count})
+        else:
+            print(f"{path}: {count} open promise{'' if count == 1 else 's'}")
+        return 0
+
+    def written(path: Path, count: int) -> None:
+        if args.json:
+            print(json_line({**_file_json(path), "events": count, "at": desk.now().isoformat()}), flush=True)
+        else:
+            print(f"{desk.now():%H:%M:%S} {path}: {count} open promise{'' if count == 1 else 's'}", flush=True)
+
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a follow ends: the file as last written stays
+        follow_calendar(desk, target, on_write=written)
+    return 0
+
+
+def json_line(value: Any) -> str:
+    """One JSON document on one line (``ics --follow --json`` prints one per rewrite)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _kudos(args: argparse.Namespace, desk: Any) -> None:
@@ -459,6 +579,9 @@ def _kudos(args: argparse.Namespace, desk: Any) -> None:
     doc = desk.kudos(args.name, args.note, args.from_customer, new_staff=args.new_staff)
     source = f"from {doc['from_customer']}" if doc["from_customer"] else f"recorded by {doc['by']}"
     count = sum(1 for k in desk.kudos_list() if str(k["person"]).casefold() == doc["person"].casefold())
+    if args.json:
+        _print_json({**doc, "count": count})
+        return
     print(f"kudos for {doc['person']} ({source}): {doc['note']} — {count} in all")
 
 
@@ -467,6 +590,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int | None]] = {
     "done": _done, "cancel": _cancel, "reassign": _reassign, "flag": _flag, "note": _note,
     "wait": _wait, "resume": _resume,
     "undo": _undo, "check": _check, "report": _report, "export": _export, "kudos": _kudos,
+    "ics": _ics,
 }
 
 
@@ -682,14 +806,25 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "db":
         return _db(args)
     if args.demo:
-        from promisetrack.demo import open_demo
+        from promisetrack.demo import open_demo, remove_demo
 
         desk = open_demo(args.now, args.user)
-    else:
-        from promisetrack.config import resolve_data_dir
-        from promisetrack.service import open_desk
+        try:
+            return _run_on(args, desk)
+        finally:  # a throwaway desk: its data dir goes when the board closes (or the command ends)
+            remove_demo(desk)
+    from promisetrack.config import resolve_data_dir
+    from promisetrack.service import open_desk
 
-        desk = open_desk(resolve_data_dir(args.data), db=args.db, now=args.now, user=args.user)
+    return _run_on(args, open_desk(resolve_data_dir(args.data), db=args.db, now=args.now, user=args.user))
+
+
+def _run_on(args: argparse.Namespace, desk: Any) -> int:
+    """The board (no command) or the command, once settings.toml's warnings are said on stderr (``check`` lists
+    them in its own output)."""
+    if args.command != "check":
+        for warning in desk.settings.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     if args.command is None:
         from promisetrack.tui.app import run_board
 

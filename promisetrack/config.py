@@ -4,9 +4,10 @@ data-dir resolution, and the commented ``settings.toml`` template written on fir
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,21 @@ from promisetrack.errors import DataError, PromiseError
 
 SETTINGS_FILE = "settings.toml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MIDNIGHT_END = "24:00"  # a closing time of 24:00 is the midnight that ends the day (kept as time(0))
+
+# Every key settings.toml may hold, by table ("" is the top level): anything else is a warning naming the closest.
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("timezone", "staff", "categories", "default_category", "hours", "holidays", "risk", "alerts", "standards",
+         "store", "board"),
+    "holidays": ("dates",),
+    "risk": ("min_hours", "window_fraction", "lead_samples", "lead_window_days", "lead_window_max", "daily_capacity",
+             "update_interval_hours"),
+    "alerts": ("remind_every",),
+    "standards": ("on_time_rate", "proactive_contact_rate", "csat"),
+    "store": ("archive_after_days", "backups_kept", "url"),
+    "board": ("theme",),
+}
 
 TEMPLATE = """\
 # promisetrack settings for this desk. Edit and restart the board; every key is optional.
@@ -70,6 +86,10 @@ on_time_rate = 0.90
 proactive_contact_rate = 0.80
 csat = 4.5
 
+[board]
+# The board's theme. Choosing one in the command palette (ctrl+p, "Change theme") keeps it here.
+# theme = "textual-dark"
+
 [store]
 # Closed promises stay in the live file this many days, then move to archive/YYYY-MM.json.
 # Every command reads the whole live file: a longer stay makes every start and every save slower.
@@ -105,6 +125,9 @@ class Settings:
     archive_after_days: int = 14
     backups_kept: int = 7
     url: str = ""  # [store] url: a PostgreSQL database instead of the data dir ("" = the data dir)
+    theme: str = ""  # the board's theme, as last chosen in its command palette ("" = Textual's default)
+    warnings: tuple[str, ...] = ()  # unknown keys and tables, each with the closest known name
+    path: Path | None = field(default=None, compare=False)  # the settings.toml read (None: built in memory)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -168,13 +191,45 @@ def resolve_db(cli_value: str | None, settings: Settings) -> str | None:
 
 
 def _parse_hours(value: str, where: str) -> tuple[time, time]:
+    """``"09:00-17:00"``; ``"00:00-24:00"`` is a whole day (a closing of 24:00 is kept as time(0))."""
     try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+        start_text, end_text = (part.strip() for part in value.split("-"))
+        start = time.fromisoformat(start_text)
+        end = time(0) if end_text == MIDNIGHT_END else time.fromisoformat(end_text)
     except ValueError:
-        raise DataError(f"{where}: open hours must look like \"09:00-17:00\", not {value!r}") from None
-    if end <= start:
+        raise DataError(f"{where}: open hours must look like \"09:00-17:00\" (or \"00:00-24:00\"), "
+                        f"not {value!r}") from None
+    if end <= start and not (end_text == MIDNIGHT_END and end == time(0)):
         raise DataError(f"{where}: closing time must be after opening time in {value!r}")
     return start, end
+
+
+def _day(name: str, where: str) -> int:
+    """A day of ``[hours]``: ``mon`` or ``monday`` (any case); anything else — ``monkey`` too — is an error."""
+    key = name.strip().lower()
+    for names in (DAYS, DAY_NAMES):
+        if key in names:
+            return names.index(key)
+    close = difflib.get_close_matches(key, DAYS + DAY_NAMES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise DataError(f"{where}: unknown day {name!r} in [hours] (use mon..sun or monday..sunday{hint})")
+
+
+def unknown_keys(raw: dict) -> list[str]:
+    """A warning for each key or table settings.toml does not know, naming the closest known one
+    (``timezon`` → ``timezone``): a misspelt key would otherwise be ignored without a word."""
+    found: list[str] = []
+    for table, known in KNOWN_KEYS.items():
+        values = raw if not table else raw.get(table)
+        if not isinstance(values, dict):
+            continue
+        for key in values:
+            if key not in known:
+                where = f"[{table}] " if table else ""
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
+                found.append(f"settings.toml: unknown key {where}{key!r} is ignored{hint}")
+    return found
 
 
 def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
@@ -188,9 +243,7 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
     if "hours" in raw:
         hours = {}
         for name, value in _section(raw, "hours", where).items():
-            if name.lower()[:3] not in DAYS:
-                raise DataError(f"{where}: unknown day {name!r} in [hours] (use mon..sun)")
-            hours[DAYS.index(name.lower()[:3])] = _parse_hours(str(value), where)
+            hours[_day(name, where)] = _parse_hours(str(value), where)
     dates = _section(raw, "holidays", where).get("dates", [])
     if not isinstance(dates, list):
         raise DataError(f"{where}: [holidays] dates must be a list like [\"2026-12-25\"], not {dates!r}")
@@ -206,6 +259,11 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
             raise DataError(f"{where}: unknown timezone {tzname!r} (use an IANA name like Europe/London)") from None
 
     categories, warn_hours = _categories(raw, base.categories, where)
+    default_category = _text(raw, "default_category", base.default_category, where)
+    if categories and default_category not in categories:
+        raise DataError(f"{where}: default_category {default_category!r} is not one of the categories "
+                        f"({', '.join(categories)})")
+    board = _section(raw, "board", where)
 
     def number(table: dict, section: str, key: str, default: float, low: float, high: float = 10_000) -> float:
         return _number(table, key, default, f"{where}: [{section}] {key}", low, high)
@@ -226,7 +284,7 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         categories=categories,
         warn_hours=warn_hours,
         remind_every_minutes=number(alerts, "alerts", "remind_every", base.remind_every_minutes, 1, 24 * 60),
-        default_category=_text(raw, "default_category", base.default_category, where),
+        default_category=default_category,
         min_hours=number(risk, "risk", "min_hours", base.min_hours, 0),
         window_fraction=number(risk, "risk", "window_fraction", base.window_fraction, 0, 1),
         lead_samples=lead_samples,
@@ -240,6 +298,8 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         archive_after_days=whole(store, "store", "archive_after_days", base.archive_after_days, 0),
         backups_kept=whole(store, "store", "backups_kept", base.backups_kept, 0),
         url=_text(store, "url", base.url, where).strip(),
+        theme=_text(board, "theme", base.theme, f"{where}: [board]"),
+        warnings=tuple(unknown_keys(raw)),
     )
 
 
@@ -312,4 +372,45 @@ def load_settings(data_dir: Path) -> Settings:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path}: {exc}") from None
-    return settings_from_toml(text, str(path))
+    return replace(settings_from_toml(text, str(path)), path=path)
+
+
+def save_theme(path: Path, theme: str) -> None:
+    """Keep the board's theme in settings.toml as ``[board] theme = "..."``, by a targeted line edit: the user's
+    comments, order and spacing stay as they wrote them (tomllib reads, it cannot write; rewriting the file from
+    the parsed values would drop every comment). Written to a temp file and renamed over it."""
+    text = path.read_text(encoding="utf-8")
+    path_tmp = path.with_name(f".{path.name}.tmp")
+    path_tmp.write_text(with_board_theme(text, theme), encoding="utf-8")
+    os.chmod(path_tmp, 0o600)
+    os.replace(path_tmp, path)
+
+
+def with_board_theme(text: str, theme: str) -> str:
+    """``text`` with ``theme = "<theme>"`` in its ``[board]`` table: the line replaced if there is one, else added
+    under ``[board]``, else a ``[board]`` table appended at the end."""
+    line = f"theme = {_toml_string(theme)}"
+    lines = text.splitlines()
+    table: str | None = ""
+    board_at: int | None = None
+    for index, current in enumerate(lines):
+        stripped = current.strip()
+        if stripped.startswith("["):
+            table = stripped.strip("[] ").split("]")[0].strip()
+            if table == "board":
+                board_at = index
+        elif table == "board" and stripped.split("=")[0].strip() == "theme":
+            lines[index] = line
+            return "\n".join(lines) + "\n"
+    if board_at is not None:
+        lines.insert(board_at + 1, line)
+    else:
+        lines += ["", "[board]", "# The board's theme, as last chosen in its command palette.", line]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escaping is valid TOML for these characters)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

@@ -258,7 +258,8 @@ class BusinessCalendar:
             return None
         start, end = self.hours[d.weekday()]
         opening = wall(d, start, self.tz).astimezone(UTC)
-        closing = wall(d, end, self.tz).astimezone(UTC)
+        # A closing of 00:00 is "24:00" in settings (config._parse_hours): the midnight that ends the day.
+        closing = wall(d + timedelta(days=1) if end == time(0) else d, end, self.tz).astimezone(UTC)
         return (opening, closing) if closing > opening else None
 
     def _position(self, moment: int) -> int:
@@ -718,7 +719,7 @@ def format_due(due: datetime, now: datetime, tz: tzinfo) -> str:
 
 
 def describe_due(due: datetime, now: datetime) -> str:
-    """Time left or overdue in whole units, rounded down: ``in 45m``, ``in 2h``, ``in 3d``, ``overdue 5h``.
+    """Time left or overdue in words: ``in 45m``, ``in 1h 59m``, ``in 3d 4h``, ``overdue 5h 2m`` (``whole_units``).
 
     Less than a minute ahead is ``in 0m``; from the due itself until a minute past it, ``due now``.
     """
@@ -730,8 +731,19 @@ def describe_due(due: datetime, now: datetime) -> str:
 
 
 def whole_units(seconds: float) -> str:
+    """A duration in two units, the smaller one rounded down: ``45m``, ``1h 59m``, ``2h``, ``1d 23h``, ``3d``.
+
+    One unit alone floored "1h 59m" into "1h" and "1d 23h" into "1d": a due nearly twice as far as it read. Minutes
+    are shown under a day, hours from there (``unit_seconds``: when the words next change)."""
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
+        hours, minutes = divmod(int(seconds // 60), 60)
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(int(seconds // 3600), 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def unit_seconds(seconds: float) -> int:
+    """The smallest unit ``whole_units(seconds)`` shows, in seconds: a minute under a day, else an hour."""
+    return 60 if seconds < 86400 else 3600

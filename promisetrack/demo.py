@@ -181,6 +181,17 @@ def _repeat_breaker(spec: dict[str, Any], start: datetime, end: datetime, cal: A
     return [*steps, _Step(again, 0, third)]
 
 
+def remove_demo(desk: Desk) -> None:
+    """Remove a demo desk's throwaway data dir (the board closed, or the command ran): only a dir ``demo_dir``
+    made, never a data dir given by the user."""
+    import shutil
+
+    path = getattr(desk.store, "data_dir", None)
+    if isinstance(path, Path) and path.name.startswith("promisetrack-demo-") and path.parent == Path(
+            tempfile.gettempdir()):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def open_demo(now: str | None, user: str | None) -> Desk:
     """A desk on a fresh demo data dir, filled with a week of history ending at its clock's start."""
     from promisetrack.service import open_desk

@@ -1,9 +1,11 @@
 """Weekly export: the week's promises as CSV and XLSX, a Markdown summary ready for an email, and an iCalendar
 feed of the open promises' dues.
 
-Spreadsheet cells never hold a formula: XLSX text goes through ``write_string`` and every text cell (CSV and XLSX)
-that a spreadsheet could read as one gets a leading ``'`` (``inert``). Files are written to a temp file beside the
-target and renamed over it, so a failed export never leaves half a file.
+Spreadsheet cells never hold a formula. A CSV cell is read by guesswork, so every text cell a spreadsheet could read
+as a formula gets a leading ``'`` (``inert``); an XLSX cell has a type, and a string cell written with
+``write_string`` is never run, so XLSX text is written as typed, without the visible ``'``. The CSV starts with a
+UTF-8 byte-order mark: without it Excel reads the file in the machine's legacy code page ("JoÃ£o" for "João").
+Files are written to a temp file beside the target and renamed over it, so a failed export never leaves half a file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -23,7 +26,7 @@ from promisetrack.errors import PromiseError
 from promisetrack.metrics import TABLE_HEADINGS, Figures, Report, percent, table_cells
 from promisetrack.model import Customer, Outcome, Promise
 from promisetrack.outcomes import derive_outcome
-from promisetrack.service import PeriodDetail, Row, promise_json
+from promisetrack.service import Desk, PeriodDetail, Row, promise_json
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 DATE_FIELDS = frozenset({"created_at", "original_due", "due", "closed_at", "last_event_at"})
@@ -107,7 +110,8 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_csv(path: Path, rows: Sequence[Row]) -> Path:
-    """``promises-W.csv``: a header and one row per promise, UTF-8, every field of the JSON flattened."""
+    """``promises-W.csv``: a header and one row per promise, UTF-8 with a byte-order mark (``utf-8-sig``, what
+    Excel needs to read it as UTF-8), every field of the JSON flattened."""
     header = columns()
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
@@ -115,7 +119,7 @@ def write_csv(path: Path, rows: Sequence[Row]) -> Path:
     for row in rows:
         flat = flatten(promise_json(row))
         writer.writerow([_csv_text(flat.get(key)) for key in header])
-    return _atomic(path, lambda temp: temp.write_text(buffer.getvalue(), encoding="utf-8", newline=""))
+    return _atomic(path, lambda temp: temp.write_text(buffer.getvalue(), encoding="utf-8-sig", newline=""))
 
 
 def _local(moment: datetime, tz: tzinfo) -> datetime:
@@ -137,8 +141,9 @@ def _summary_values(f: Figures) -> dict[str, Any]:
 
 
 def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo) -> Path:
-    """``promises-W.xlsx``: a Promises sheet with typed cells (dates, numbers, booleans, inert text) and a
-    Summary sheet with the week's figures overall, per owner and per category. No cell is a formula."""
+    """``promises-W.xlsx``: a Promises sheet with typed cells (dates, numbers, booleans, text) and a Summary sheet
+    with the week's figures overall, per owner and per category. No cell is a formula: text is written with
+    ``write_string`` (a string cell, never evaluated), so it needs no ``'`` and shows as typed."""
     import xlsxwriter
 
     def write(temp: Path) -> None:
@@ -159,7 +164,7 @@ def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo) -> P
             elif isinstance(value, int | float):
                 sheet.write_number(r, c, value, number_format)
             else:
-                sheet.write_string(r, c, inert(str(value)))
+                sheet.write_string(r, c, str(value))
 
         promises = book.add_worksheet("Promises")
         header = columns()
@@ -189,7 +194,7 @@ def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo) -> P
         groups += [("category", name, f) for name, f in report.by_category.items()]
         for r, (group, name, f) in enumerate(groups, start=top + 1):
             summary.write_string(r, 0, group)
-            summary.write_string(r, 1, inert(name))
+            summary.write_string(r, 1, name)
             values = _summary_values(f)
             for c, key in enumerate(SUMMARY_FIELDS, start=2):
                 fmt = share if key in _RATE_FIELDS else decimal if isinstance(values[key], float) else None
@@ -332,7 +337,22 @@ def _ics_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar_text(rows: Iterable[Row], label: str, now: datetime, tz: tzinfo) -> str:
+def risk_words(row: Row) -> str:
+    """``at risk: only 1.9 business hours left; blocked: bank`` — the level and its reasons, as the board says them."""
+    a = row.assessment
+    if a is None:
+        return ""
+    level = a.level.value.replace("_", " ")
+    return f"{level}: {'; '.join(a.reasons)}" if a.reasons else level
+
+
+def event_uid(pid: int, desk_id: str) -> str:
+    """``promise-1001-<desk id>@promisetrack``: unique per desk, so two desks' promise 1001 do not overwrite each
+    other in one calendar app, and stable across rewrites, so an update replaces the event rather than adding one."""
+    return f"promise-{pid}-{desk_id}@promisetrack"
+
+
+def calendar_text(rows: Iterable[Row], label: str, now: datetime, tz: tzinfo, *, desk_id: str) -> str:
     """One VEVENT per open promise, at its due (a 15-minute slot, in UTC), with CRLF line ends."""
     lines = [
         "BEGIN:VCALENDAR",
@@ -340,7 +360,7 @@ def calendar_text(rows: Iterable[Row], label: str, now: datetime, tz: tzinfo) ->
         f"PRODID:-//promisetrack//promisetrack {__version__}//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{ics_escape(f'Open promises {label}')}",
+        f"X-WR-CALNAME:{ics_escape(f'Open promises {label}'.strip())}",
     ]
     for row in rows:
         p = row.promise
@@ -351,11 +371,10 @@ def calendar_text(rows: Iterable[Row], label: str, now: datetime, tz: tzinfo) ->
         if p.original_due != p.due:
             about.append(f"Originally due: {p.original_due.astimezone(tz):%a %d %b %Y %H:%M}")
         if row.assessment is not None:
-            reasons = "; ".join(row.assessment.reasons)
-            about.append(f"Risk: {row.assessment.level.value}" + (f" ({reasons})" if reasons else ""))
+            about.append(f"Risk: {risk_words(row)}")
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{p.id}@promisetrack",
+            f"UID:{event_uid(p.id, desk_id)}",
             f"DTSTAMP:{_ics_time(now)}",
             f"DTSTART:{_ics_time(p.due)}",
             f"DTEND:{_ics_time(p.due + timedelta(minutes=15))}",
@@ -370,15 +389,50 @@ def calendar_text(rows: Iterable[Row], label: str, now: datetime, tz: tzinfo) ->
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def write_calendar(path: Path, rows: Sequence[Row], label: str, now: datetime, tz: tzinfo) -> Path:
-    text = calendar_text(rows, label, now, tz)
+def write_calendar(path: Path, rows: Sequence[Row], label: str, now: datetime, tz: tzinfo, *, desk_id: str) -> Path:
+    text = calendar_text(rows, label, now, tz, desk_id=desk_id)
     return _atomic(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
+
+
+def write_open_calendar(desk: Desk, target: Path) -> tuple[Path, int]:
+    """``ics --out FILE``: the open promises as the board shows them now, written atomically; (path, events)."""
+    path, count, _ = _write_open(desk, target)
+    return path, count
+
+
+def _write_open(desk: Desk, target: Path) -> tuple[Path, int, datetime | None]:
+    """Write the open promises' calendar; also when the first of them next reads differently by time alone."""
+    now = desk.now()
+    rows = desk.board(now)
+    try:
+        write_calendar(target, rows, "", now, desk.calendar.tz, desk_id=desk.desk_id())
+    except OSError as exc:
+        raise PromiseError(f"cannot write {target}: {exc.strerror or exc}") from None
+    rechecks = [r.assessment.recheck_at for r in rows if r.assessment and r.assessment.recheck_at]
+    return target, len(rows), min(rechecks, default=None)
+
+
+def follow_calendar(desk: Desk, target: Path, *, on_write: Callable[[Path, int], None],
+                    wait: Callable[[float], None] = time.sleep, every: float = 1.0) -> None:
+    """``ics --out FILE --follow``: write the file, then rewrite it whenever a promise changes (the store's version,
+    asked ``every`` second, as the board's file watch does) or a risk's words change with time (``recheck_at``).
+    Runs until ``wait`` raises (Ctrl+C: KeyboardInterrupt); tests pass a ``wait`` that moves a fixed clock on."""
+    seen: object = object()  # never equal to a version: the first pass writes
+    desk.desk_id()  # made (and saved) before the loop, so its own save is not taken for a change
+    next_change: datetime | None = None
+    while True:
+        version = desk.version()
+        if version != seen or (next_change is not None and desk.now() >= next_change):
+            seen = version
+            path, count, next_change = _write_open(desk, target)
+            on_write(path, count)
+        wait(every)
 
 
 # ---------------------------------------------------------------- the week's files
 
 
-def export_week(detail: PeriodDetail, out_dir: Path, now: datetime, tz: tzinfo) -> list[Path]:
+def export_week(detail: PeriodDetail, out_dir: Path, now: datetime, tz: tzinfo, *, desk_id: str) -> list[Path]:
     """Write the period's four files into ``out_dir`` (made if missing); returns their paths."""
     label = detail.report.period.label
     try:
@@ -393,7 +447,7 @@ def export_week(detail: PeriodDetail, out_dir: Path, now: datetime, tz: tzinfo) 
             write_csv(out_dir / f"promises-{label}.csv", rows),
             write_xlsx(out_dir / f"promises-{label}.xlsx", rows, detail.report, tz),
             write_markdown(out_dir / f"summary-{label}.md", detail, tz),
-            write_calendar(out_dir / f"open-{label}.ics", detail.open, label, now, tz),
+            write_calendar(out_dir / f"open-{label}.ics", detail.open, label, now, tz, desk_id=desk_id),
         ]
     except OSError as exc:
         raise PromiseError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None

@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from promisetrack.clock import shift
-from promisetrack.dates import BusinessCalendar, describe_due, micros, whole_units
+from promisetrack.dates import BusinessCalendar, describe_due, micros, unit_seconds, wall, whole_units
 from promisetrack.leadtimes import lead_times_by_category, percentile
 from promisetrack.model import Customer, Promise, Risk
 
@@ -107,9 +107,9 @@ def _text_turns(seconds: float, *, shrinking: bool) -> float:
 
 
 def _overdue_turns(due: datetime, now: datetime) -> datetime:
-    """When "overdue 5m" (whole minutes, then hours, then days of elapsed time) next reads differently."""
+    """When "overdue 5m" (minutes under a day, "1h 59m"; then hours, "2d 3h") next reads differently."""
     elapsed = (now.astimezone(UTC) - due.astimezone(UTC)).total_seconds()
-    unit = 60 if elapsed < HOUR else HOUR if elapsed < 24 * HOUR else 24 * HOUR
+    unit = unit_seconds(elapsed)
     return shift(due, timedelta(seconds=(math.floor(elapsed / unit) + 1) * unit))
 
 
@@ -152,6 +152,23 @@ def _assess_waiting(p: Promise, now: datetime, cal: BusinessCalendar) -> Assessm
     return Assessment(Risk.AT_RISK, (f"customer was to {what} by {until.astimezone(cal.tz):%a %H:%M}",), None)
 
 
+def _time_left(remaining: float, now: datetime, due: datetime, cal: BusinessCalendar) -> str:
+    """``only 1.9 business hours left``; but at 03:25 before a 09:00 due, when that reads "only 0.0 business hours",
+    ``opens 09:00, due 09:00`` — the desk is closed and will have next to no time once it opens."""
+    text = hours_text(remaining)
+    if text != "0.0 business hours" or cal.is_open_at(now):
+        return f"only {text} left"
+    opening = cal.moment_at(cal.open_time(now), forward=False).astimezone(cal.tz)
+    local_now, local_due = now.astimezone(cal.tz), due.astimezone(cal.tz)
+
+    def when(moment: datetime) -> str:
+        return f"{moment:%H:%M}" if moment.date() == local_now.date() else f"{moment:%a %H:%M}"
+
+    if opening > local_due:  # due while the desk is closed: no opening comes before it
+        return f"no business hours left: due {when(local_due)}, the desk is closed"
+    return f"opens {when(opening)}, due {when(local_due)}"
+
+
 def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     """The rules of ARCHITECTURE §5 (time, lead time, load, blocked, silence, repeat breaker) plus overdue; none
     while the promise waits on the customer."""
@@ -181,9 +198,14 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     # the first moment one of them fires.
     flags: list[int] = []
     turns: list[float] = []  # business seconds until the text of a reason that holds changes ("only 1.4 ...")
+    word_turns: list[datetime] = []  # when _time_left's words change as the desk closes or opens
     if remaining < threshold:
-        reasons.append(f"only {hours_text(remaining)} left")
+        reasons.append(_time_left(remaining, now, p.due, cal))
         turns.append(_text_turns(remaining, shrinking=True))
+        word_turns.append(cal.moment_at(at_due, forward=True))  # the time runs out: the due, or closing before it
+        if not cal.is_open_at(now):  # the next opening; and midnight, where "Tue 09:00" becomes "09:00"
+            tomorrow = now.astimezone(cal.tz).date() + timedelta(days=1)
+            word_turns += [cal.moment_at(at_now, forward=False), wall(tomorrow, time(0), cal.tz)]
     else:
         flags.append(at_due - micros(threshold))
     p80 = ctx.lead_p80.get(p.category)
@@ -206,7 +228,7 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     moments = [next((m for flag in sorted(flags) if (m := _fires_at(cal, flag)) >= now), None)]
     if turns:
         moments.append(cal.moment_at(at_now + micros(min(turns))))
-    recheck = _earliest(*moments, p.due)
+    recheck = _earliest(*moments, *(m for m in word_turns if m > now), p.due)
     level = Risk.AT_RISK if reasons else Risk.OK
     return Assessment(level, tuple(reasons), recheck)
 

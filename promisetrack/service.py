@@ -159,6 +159,24 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class UndoPreview:
+    """What ``undo`` would undo: the ``kind`` of event made ``at`` on promise ``pid``, ``what`` in words
+    ("the closing of promise 1003"), and whether undoing ``removes`` the promise (undo of its creation)."""
+
+    pid: int
+    kind: str
+    at: datetime
+    what: str
+    removes: bool
+
+    def age(self, now: datetime) -> timedelta:
+        return now.astimezone(UTC) - self.at.astimezone(UTC)
+
+
+UNDO_ASK_AFTER = timedelta(minutes=10)  # undoing a change older than this asks first (the board)
+
+
+@dataclass(frozen=True, slots=True)
 class Health:
     """What ``check`` found: problems (something is wrong), warnings (something will bite) and where the data is."""
 
@@ -336,7 +354,7 @@ class Desk:
 
     def health(self) -> Health:
         """``check``: the store's problems and warnings, and where it is."""
-        return Health(self.check(), self.store.warnings(), self.store.location)
+        return Health(self.check(), [*self.settings.warnings, *self.store.warnings()], self.store.location)
 
     def check(self) -> list[str]:
         """What is wrong with the store, as sentences: its own findings (files, permissions, backups; schema,
@@ -979,28 +997,45 @@ class Desk:
 
         return self._change(pid, event, archived=True)
 
-    def undo(self) -> str:
-        """Undo the last change this user made (if nobody changed that promise since). Returns what was undone."""
+    def undo_preview(self) -> UndoPreview:
+        """What ``undo`` would undo now — which change of which promise, and when it was made — without undoing it
+        (the board says it and asks before undoing a change older than ``UNDO_ASK_AFTER``). Raises PromiseError
+        when there is nothing to undo, or a colleague changed that promise since."""
+        return self._undo_target(self._load().snapshot.promises)[0]
+
+    def _undo_target(self, promises: Mapping[int, Mapping[str, Any]]) -> tuple[UndoPreview, Promise, int]:
+        """This user's latest change that is still in force: its preview, its promise and the event's index."""
+        latest: tuple[datetime, int, int] | None = None
+        for pid, doc in promises.items():
+            with _stored_records(self.store):
+                promise = Promise.from_dict(dict(doc))
+            for index in promise.effective_indices():
+                e = promise.events[index]
+                # a merge of customers is not a change of the promise and is not undone here
+                if e.by == self.user and "merged_from" not in e.data and (latest is None or e.at >= latest[0]):
+                    latest = (e.at, pid, index)
+        if latest is None:
+            raise PromiseError(f"nothing to undo for {self.user}")
+        at, pid, index = latest
+        promise = Promise.from_dict(dict(promises[pid]))
+        target = promise.events[index]
+        later = [e for e in promise.effective_events()[1:] if e.at > target.at and e.by != self.user]
+        if later:
+            raise PromiseError(
+                f"can't undo your {action_noun(target.kind)} of {pid}: {later[-1].by} changed it after you"
+            )
+        removes = target.kind is EventKind.CREATED
+        what = f"adding promise {pid} (removed)" if removes else f"the {action_noun(target.kind)} of promise {pid}"
+        return UndoPreview(pid, target.kind.value, at, what, removes), promise, index
+
+    def undo(self, expect: UndoPreview | None = None) -> str:
+        """Undo the last change this user made (if nobody changed that promise since). Returns what was undone.
+        ``expect``: the preview the user agreed to; if the last change is another one by now, nothing is undone."""
         with self.store.transaction() as tx:
-            latest: tuple[datetime, int, int] | None = None
-            for pid, doc in tx.promises.items():
-                with _stored_records(self.store):
-                    promise = Promise.from_dict(doc)
-                for index in promise.effective_indices():
-                    e = promise.events[index]
-                    # a merge of customers is not a change of the promise and is not undone here
-                    if e.by == self.user and "merged_from" not in e.data and (latest is None or e.at >= latest[0]):
-                        latest = (e.at, pid, index)
-            if latest is None:
-                raise PromiseError(f"nothing to undo for {self.user}")
-            _, pid, index = latest
-            promise = Promise.from_dict(tx.promises[pid])
-            target = promise.events[index]
-            later = [e for e in promise.effective_events()[1:] if e.at > target.at and e.by != self.user]
-            if later:
-                raise PromiseError(
-                    f"can't undo your {action_noun(target.kind)} of {pid}: {later[-1].by} changed it after you"
-                )
+            preview, promise, index = self._undo_target(tx.promises)
+            if expect is not None and (expect.pid, expect.kind, expect.at) != (preview.pid, preview.kind, preview.at):
+                raise PromiseError(f"nothing undone: your last change is now {preview.what}, not {expect.what}")
+            pid, target = preview.pid, promise.events[index]
             if target.kind is EventKind.CREATED:
                 tx.delete_promise(pid)
                 return f"undid adding promise {pid} (removed)"
@@ -1042,6 +1077,33 @@ class Desk:
             period = self.period(month=month)
             found = [k for k in found if period.contains(datetime.fromisoformat(k["at"]))]
         return found
+
+    def save_theme(self, theme: str) -> None:
+        """Keep the board's theme (chosen in its command palette) in settings.toml for next time; nothing for
+        settings built in memory (tests) or a theme already kept."""
+        from dataclasses import replace
+
+        from promisetrack.config import save_theme
+
+        if self.settings.path is None or theme == self.settings.theme:
+            return
+        try:
+            save_theme(self.settings.path, theme)
+        except OSError as exc:
+            raise DataError(f"cannot keep the theme in {self.settings.path}: {exc.strerror or exc}") from None
+        self.settings = replace(self.settings, theme=theme)
+
+    def desk_id(self) -> str:
+        """This desk's random id, made on first use and kept in the store's meta: it makes the calendar's UIDs
+        (``promise-1001-<desk id>@promisetrack``) unique per desk, so two desks' promise 1001 are two events in one
+        calendar app, not one overwriting the other."""
+        known = self._load().snapshot.meta.get("desk_id")
+        if isinstance(known, str) and known:
+            return known
+        import secrets
+
+        with self.store.transaction() as tx:
+            return tx.setdefault_meta("desk_id", secrets.token_hex(6))
 
     # ---------------------------------------------------------------- measuring
     def period(

@@ -588,14 +588,17 @@ def test_format_due_uses_the_given_zone() -> None:
     [
         (timedelta(minutes=45), "in 45m"),
         (timedelta(minutes=59, seconds=59), "in 59m"),
-        (timedelta(hours=2, minutes=59), "in 2h"),
-        (timedelta(days=3, hours=23), "in 3d"),
+        (timedelta(hours=2, minutes=59), "in 2h 59m"),  # was "in 2h": floored into a lie
+            (timedelta(hours=1, minutes=59, seconds=59), "in 1h 59m"),
+            (timedelta(hours=2), "in 2h"),
+        (timedelta(days=3, hours=23), "in 3d 23h"),  # was "in 3d"
+            (timedelta(days=3, minutes=59), "in 3d"),
         (timedelta(seconds=30), "in 0m"),
         (timedelta(0), "due now"),
         (timedelta(seconds=-59), "due now"),
         (-timedelta(minutes=20), "overdue 20m"),
-        (-timedelta(hours=5, minutes=30), "overdue 5h"),
-        (-timedelta(days=1, hours=2), "overdue 1d"),
+        (-timedelta(hours=5, minutes=30), "overdue 5h 30m"),  # was "overdue 5h"
+        (-timedelta(days=1, hours=2), "overdue 1d 2h"),  # was "overdue 1d"
     ],
 )
 def test_describe_due(delta: timedelta, text: str) -> None:

@@ -27,6 +27,7 @@ from promisetrack.export import (
 from promisetrack.metrics import figures, parse_period
 from promisetrack.model import Customer, Promise
 from promisetrack.service import Desk, Row, promise_json
+from promisetrack.store import FileStore
 from tests.conftest import TZ, at
 
 HYPERLINK = '=HYPERLINK("x")'
@@ -84,7 +85,8 @@ def in_week(week: dict[str, int]) -> set[int]:
 def test_csv_has_a_row_per_promise_closed_in_the_week_or_open_at_its_end(
     exported: Path, week: dict[str, int]
 ) -> None:
-    with open(exported / "promises-2026-W48.csv", encoding="utf-8", newline="") as fh:
+    assert (exported / "promises-2026-W48.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")  # a BOM, for Excel
+    with open(exported / "promises-2026-W48.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {int(r["id"]) for r in rows} == in_week(week)
     assert list(rows[0]) == columns()
@@ -118,8 +120,8 @@ def test_xlsx_has_typed_cells_and_no_formula(exported: Path, week: dict[str, int
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", cell.coordinate
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(FORMULA_STARTS), (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):  # a string cell (never run), so text shows as typed, without '
+                    assert cell.data_type == "s" and not cell.value.startswith("'"), (sheet.title, cell.coordinate)
     sheet = book["Promises"]
     header = [c.value for c in sheet[1]]
     assert header == columns()
@@ -129,7 +131,8 @@ def test_xlsx_has_typed_cells_and_no_formula(exported: Path, week: dict[str, int
     assert kept["created_at"] == datetime(2026, 11, 23, 10, 30)  # a real (naive, local) datetime
     assert kept["closed_at"] == datetime(2026, 11, 24, 15, 0) and kept["csat"] == 5
     assert kept["complaint"] is False and kept["events"] == 2
-    assert rows[week["formula"]]["what"] == "'" + HYPERLINK and rows[week["formula"]]["closed_at"] is None
+    assert rows[week["formula"]]["what"] == HYPERLINK and rows[week["formula"]]["closed_at"] is None
+    assert rows[week["formula"]]["customer_phone"] == "+44 7700 900101"  # the CSV's "'" guard is not needed here
     assert rows[week["long"]]["what"] == LONG
     created_col = header.index("created_at") + 1
     cell = sheet.cell(row=2, column=created_col)
@@ -223,18 +226,26 @@ def parse_ics(raw: bytes) -> list[dict[str, str]]:
     return events
 
 
+def desk_uid(exported: Path, pid: int) -> str:
+    """The UID of promise ``pid`` on the exporting desk (its random id is in the store's meta)."""
+    desk_id = FileStore(exported.parent / "desk").read().meta["desk_id"]
+    return f"promise-{pid}-{desk_id}@promisetrack"
+
+
 def test_ics_has_one_event_per_open_promise(exported: Path, week: dict[str, int]) -> None:
     events = parse_ics((exported / "open-2026-W48.ics").read_bytes())
-    assert sorted(e["UID"] for e in events) == sorted(f"{week[k]}@promisetrack" for k in ("formula", "long"))
+    uids = {k: desk_uid(exported, week[k]) for k in ("formula", "long")}
+    assert sorted(e["UID"] for e in events) == sorted(uids.values())
     for event in events:
         assert {"DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION"} <= event.keys()
         assert event["DTSTAMP"] == "20261201T100000Z"
     by_uid = {e["UID"]: e for e in events}
-    formula = by_uid[f"{week['formula']}@promisetrack"]
+    formula = by_uid[uids["formula"]]
     assert formula["DTSTART"] == "20261125T170000Z"
     assert unescape(formula["SUMMARY"]) == f"{week['formula']} @evil: {HYPERLINK}"
     assert "Owner: ben\nCategory: repair" in unescape(formula["DESCRIPTION"])
-    long = by_uid[f"{week['long']}@promisetrack"]
+    assert "Risk: overdue: overdue 4d 7h" in unescape(formula["DESCRIPTION"])  # in words, as the board says it
+    long = by_uid[uids["long"]]
     assert unescape(long["SUMMARY"]) == f"{week['long']} Zoë: {LONG}"
     assert "\\;" in long["SUMMARY"] and "\\," in long["SUMMARY"] and "\\\\" in long["SUMMARY"]
 
@@ -282,7 +293,7 @@ def test_export_defaults_to_the_week_just_ended_in_the_current_dir(
     monkeypatch.chdir(tmp_path)
     assert main(["--data", str(desk.store.data_dir), "--now", "2026-11-25 12:00", "export"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "promises-2026-W47.csv"
-    with open(tmp_path / "promises-2026-W47.csv", encoding="utf-8", newline="") as fh:
+    with open(tmp_path / "promises-2026-W47.csv", encoding="utf-8-sig", newline="") as fh:
         assert [int(r["id"]) for r in csv.DictReader(fh)] == [week["before"]]
 
 
@@ -311,7 +322,7 @@ def test_libreoffice_opens_the_files(exported: Path, tmp_path: Path, week: dict[
     with open(converted / "promises-2026-W48-Promises.csv", encoding="utf-8", newline="") as fh:
         rows = {int(r["id"]): r for r in csv.DictReader(fh)}
     assert set(rows) == in_week(week)
-    assert rows[week["formula"]]["what"] == "'" + HYPERLINK  # still text: nothing was evaluated
+    assert rows[week["formula"]]["what"] == HYPERLINK  # still text: nothing was evaluated
     assert rows[week["kept"]]["created_at"].startswith("2026-11-23 10:30")
     summary = (converted / "promises-2026-W48-Summary.csv").read_text(encoding="utf-8")
     assert "overall,all,2,1,0,0,1,1" in summary

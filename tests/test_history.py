@@ -97,7 +97,7 @@ def test_every_view_gives_the_archived_lead_time_the_same_way(desk: Desk, clock:
     out.mkdir()
     cli(data, "export", "--week", "2026-W48", "--out", str(out))
     (csv_path,) = out.glob("*.csv")
-    exported = {int(r["id"]): r for r in csv.DictReader(csv_path.open(encoding="utf-8"))}
+    exported = {int(r["id"]): r for r in csv.DictReader(csv_path.open(encoding="utf-8-sig"))}
     assert (exported[pid]["risk"], exported[pid]["risk_reasons"]) == ("at_risk", LEAD_REASON)  # "; "-joined
 
 

@@ -27,7 +27,7 @@ def test_waiting_stops_every_risk_rule_and_shows_what_and_how_long(desk: Desk, c
     assert row.risk is Risk.WAITING
     assert row.assessment is not None and row.assessment.reasons == ("waiting just now: bring the charger",)
     clock.set(at(23, 16, 45))
-    assert desk.row(repair).assessment.reasons == ("waiting 6h: bring the charger",)  # type: ignore[union-attr]
+    assert desk.row(repair).assessment.reasons == ("waiting 6h 15m: bring the charger",)  # type: ignore[union-attr]
     clock.set(at(24, 9, 59))
     assert desk.row(repair).risk is Risk.WAITING  # 2 business hours to the due: a time rule would speak by now
 

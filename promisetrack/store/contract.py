@@ -80,6 +80,10 @@ class StoreTx(Protocol):
     def put_history(self, summary: dict[str, Any]) -> None:
         """Replace the summary of archived promises; saved with the transaction."""
 
+    def setdefault_meta(self, key: str, value: str) -> str:
+        """The store's own setting ``key`` (e.g. ``desk_id``): the one stored, else ``value``, stored now and saved
+        with the transaction. Two writers racing to set it both get the first one's."""
+
 
 class PromiseStore(Protocol):
     """Where a desk's promises live. Reads take no lock and see a whole committed state, never half of a write."""

@@ -104,6 +104,15 @@ class Tx:
         self._replace(self._table("meta"), 1, meta)
         return current
 
+    def setdefault_meta(self, key: str, value: str) -> str:
+        """The meta table's ``key``, set to ``value`` first if it has none (read under this transaction's lock)."""
+        self._check_valid()
+        meta = dict(self._table("meta").get(doc_id=1) or {"schema": SCHEMA_VERSION})
+        if key not in meta:
+            meta[key] = value
+            self._replace(self._table("meta"), 1, meta)
+        return str(meta[key])
+
     def next_ids(self, kind: str, count: int) -> range:
         """``count`` consecutive new ids of ``kind`` at once (bulk imports); the counter moves past them."""
         self._check_valid()

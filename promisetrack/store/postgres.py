@@ -207,6 +207,11 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX customers_name ON customers ((doc ->> 'name_key')) WHERE doc ->> 'name_key' <> '';
     """,
+    # 3: the store's own settings (the desk id behind the calendar's UIDs), one for every PC of the desk
+    """
+    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    GRANT SELECT, INSERT ON meta TO promisetrack_staff;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -335,6 +340,12 @@ class _Tx:
             " ON CONFLICT (shop) DO UPDATE SET doc = EXCLUDED.doc", (Jsonb(summary),),
         )
 
+    def setdefault_meta(self, key: str, value: str) -> str:
+        self._check_valid()
+        self._conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING", (key, value))
+        row = self._conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return str(row[0])
+
     def _check_valid(self) -> None:
         if not self._valid:
             raise RuntimeError("this transaction is over: use a StoreTx only inside transaction()")
@@ -408,8 +419,9 @@ class PostgresStore:
                     "SELECT id, doc FROM promises WHERE live ORDER BY id")}
                 kudos = [doc for (doc,) in conn.execute("SELECT doc FROM kudos ORDER BY seq")]
                 row = conn.execute("SELECT doc FROM history WHERE shop = pt_shop()").fetchone()
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         return Snapshot(promises=promises, customers=_LazyCustomers(self), kudos=kudos,
-                        meta={"schema": SCHEMA_VERSION}, history=row[0] if row else None)
+                        meta={**meta, "schema": SCHEMA_VERSION}, history=row[0] if row else None)
 
     def read_customers(self) -> dict[int, dict[str, Any]]:
         with self._session() as conn:

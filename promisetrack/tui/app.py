@@ -27,7 +27,7 @@ from promisetrack.alerts import Reminders, unacknowledged
 from promisetrack.clock import OffsetClock
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import Risk
-from promisetrack.service import Desk, Row, board_key
+from promisetrack.service import UNDO_ASK_AFTER, Desk, Row, UndoPreview, board_key
 from promisetrack.store import Watch
 from promisetrack.tui.screens.alerts import AlertKey, AlertsScreen, alert_key
 from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
@@ -92,6 +92,8 @@ class PromiseTrackApp(App[int]):
         self.reminders = Reminders(desk.calendar, desk.settings.remind_every_minutes * 60)
         self.raised: dict[AlertKey, datetime] = {}  # when this board saw each at-risk alert come up
         self.offline = ""  # why the database cannot be reached, while it cannot
+        if desk.settings.theme in self.available_themes:  # as last chosen in the command palette
+            self.theme = desk.settings.theme
 
     def get_default_screen(self) -> Screen[None]:
         return self.board
@@ -104,6 +106,7 @@ class PromiseTrackApp(App[int]):
     def _start(self) -> None:
         """The board's widgets exist: fill them before the first frame, and start the timers."""
         self.board.role_play = self.can_advance
+        self.theme_changed_signal.subscribe(self, self._keep_theme)  # from here on, a theme chosen is kept
         first, self._first = self._first, None
         if first is None:
             version, now = self.desk.version(), self.desk.now()
@@ -460,15 +463,45 @@ class PromiseTrackApp(App[int]):
         self.notify(f"Role-play: the clock is now {moment.astimezone(self.desk.calendar.tz):%a %d %b %H:%M}")
         self.tick()
 
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def action_undo(self) -> None:
+        """Undo your last change: at once if it is recent, else after saying what it is and asking (ConfirmUndo)."""
         try:
-            message = self.desk.undo()
+            preview = self.desk.undo_preview()
+        except (PromiseError, DataError) as exc:
+            self.notify(exc.message, title="Undo", severity="warning", markup=False)
+            return
+        now = self.desk.now()
+        if preview.age(now) <= UNDO_ASK_AFTER:
+            self._undo(preview)
+            return
+        from promisetrack.tui.screens.confirm import ConfirmUndo
+
+        self.push_screen(ConfirmUndo(preview, now, self.desk.calendar.tz),
+                         lambda yes: self._undo(preview) if yes else None)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _undo(self, preview: UndoPreview) -> None:
+        """Undo exactly the change previewed (if another became the latest meanwhile, nothing is undone)."""
+        try:
+            message = self.desk.undo(expect=preview)
         except (PromiseError, DataError) as exc:
             self.notify(exc.message, title="Undo", severity="warning", markup=False)
             return
         self.notify(message, title="Undo", markup=False)
         self.call_from_thread(self.refresh_board, False)
+
+    def _keep_theme(self, theme: object) -> None:
+        """A theme was chosen (command palette): keep it in settings.toml for the next start."""
+        name = getattr(theme, "name", "")
+        if name and name != self.desk.settings.theme:
+            self._save_theme(name)
+
+    @work(thread=True, exclusive=True, group="theme", exit_on_error=False)
+    def _save_theme(self, name: str) -> None:
+        try:
+            self.desk.save_theme(name)
+        except DataError as exc:
+            self.notify(exc.message, title="Theme", severity="warning", markup=False)
 
     def saved(self, saved: Saved | None) -> None:
         """A form closed: say what was done, show the reality check's warnings, show the change."""

@@ -265,3 +265,8 @@ def test_a_late_score_and_complaint_on_an_archived_promise_count_once(desk: Desk
     november = desk.period_report(desk.period(month="2026-11")).overall
     assert (november.closed, november.csat_count, november.csat_mean, november.complaints) == (1, 1, 5.0, 1)
     assert derive_outcome(desk.get(promise.id)) is Outcome.KEPT  # a score never changes the outcome
+
+
+def test_the_desk_id_is_made_once_and_shared(backend: Backend, desk: Desk) -> None:
+    made = desk.desk_id()
+    assert len(made) == 12 and backend.desk("ben").desk_id() == made == desk.desk_id()

@@ -164,7 +164,7 @@ async def test_w_puts_a_promise_on_waiting_and_again_resumes_it(
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, ResumeForm)
-        assert "waiting 3h: bring the receipt" in str(app.screen.query_one("#waiting-note").render())
+        assert "waiting 3h 30m: bring the receipt" in str(app.screen.query_one("#waiting-note").render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         promise = seeded.get(1002)

@@ -29,8 +29,8 @@ async def test_board_lists_overdue_then_at_risk_then_by_due(app: PromiseTrackApp
         assert cell(app, 1001, "risk").startswith(" OVERDUE ")
         assert cell(app, 1002, "risk") == " AT RISK  only 1.0 business hours left"
         assert cell(app, 1003, "risk") == " ok "
-        assert cell(app, 1002, "due") == "in 1h       today 11:30"
-        assert cell(app, 1001, "due") == "overdue 2d  Fri 20 Nov 16:00"
+        assert cell(app, 1002, "due") == "in 1h           today 11:30"
+        assert cell(app, 1001, "due") == "overdue 2d 18h  Fri 20 Nov 16:00"
         assert cell(app, 1002, "customer") == "Maria Lopez"
         assert cell(app, 1002, "what") == "Call back with the repair quote"
         assert cell(app, 1001, "owner") == "ben"
@@ -63,7 +63,7 @@ async def test_tick_turns_a_promise_at_risk_then_overdue_with_a_toast_and_the_be
         assert cell(app, 1003, "risk") == " ok "  # 2h30 left: not yet
         assert cell(app, 1002, "risk").startswith(" OVERDUE ")  # but 1002's 11:30 has passed
         assert [t for t in toasts(app) if t.startswith("Now")] == [
-            "Now overdue: 1002 Maria Lopez — Call back with the repair quote\noverdue 2h"]
+            "Now overdue: 1002 Maria Lopez — Call back with the repair quote\noverdue 2h 30m"]
         assert rings == [1]
 
         clock.set(at(23, 14, 31))
@@ -83,7 +83,7 @@ async def test_tick_turns_a_promise_at_risk_then_overdue_with_a_toast_and_the_be
         app.tick()
         await pilot.pause()
         assert cell(app, 1003, "risk").startswith(" OVERDUE ")
-        assert cell(app, 1003, "due") == "overdue 1m  today 16:30"
+        assert cell(app, 1003, "due") == "overdue 1m      today 16:30"
         assert any(t.startswith("Now overdue: 1003 Aisha Khan") for t in toasts(app))
         assert rings == [1, 1, 1]
         assert app.board.cursor_pid == 1004
@@ -99,7 +99,7 @@ async def test_tick_updates_due_words_every_minute_without_rebuilding(app: Promi
         clock.advance(timedelta(minutes=45))
         app.tick()
         await pilot.pause()
-        assert cell(app, 1002, "due") == "in 15m      today 11:30"
+        assert cell(app, 1002, "due") == "in 15m          today 11:30"
         assert cell(app, 1002, "risk") == " AT RISK  only 0.2 business hours left"  # the reason counts down
         assert removed == [] and table.row_count == 5
         assert app.board.cursor_pid == 1003
@@ -115,7 +115,7 @@ async def test_tick_reassesses_only_promises_whose_moment_has_come(
         clock.advance(timedelta(minutes=1))
         app.tick()  # the tick is Desk.reassess: only promises whose recheck_at has come are assessed again
         await pilot.pause()
-        assert asked == []  # 1001's "overdue 2d" turns on Tuesday, 1002's "1.0 business hours" at 10:36
+        assert asked == []  # 1001's "overdue 2d 18h" turns at 11:00, 1002's "1.0 business hours" at 10:36
         clock.set(at(23, 10, 36))
         app.tick()
         await pilot.pause()
@@ -124,14 +124,16 @@ async def test_tick_reassesses_only_promises_whose_moment_has_come(
         clock.set(at(23, 14, 31))
         asked.clear()
         app.tick()
-        assert sorted(asked) == [1002, 1003]  # 1002 went overdue at 11:30, 1003's moment (14:30) has come
+        # 1002 went overdue at 11:30, 1003's moment (14:30) has come, and 1001's "overdue 2d 18h" reads hourly now
+        # ("2d 22h"; it read "2d" until Tuesday while it was floored to whole days)
+        assert sorted(asked) == [1001, 1002, 1003]
 
 
 async def test_tick_moves_the_due_words_of_a_promise_it_does_not_reassess(
     app: PromiseTrackApp, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        assert cell(app, 1003, "due") == "in 6h       today 16:30"
+        assert cell(app, 1003, "due") == "in 6h           today 16:30"
         asked: list[int] = []
         original = service.assess
         monkeypatch.setattr(service, "assess", lambda p, now, ctx: (asked.append(p.id), original(p, now, ctx))[1])
@@ -144,10 +146,15 @@ async def test_tick_moves_the_due_words_of_a_promise_it_does_not_reassess(
         app.tick()
         await pilot.pause()
         assert 1003 not in asked  # ok until 14:30: not assessed again…
-        assert cell(app, 1003, "due") == "in 5h       today 16:30"  # …but its due in words moved on
+        assert cell(app, 1003, "due") == "in 5h 1m        today 16:30"  # …but its due in words moved on
         assert cell(app, 1003, "risk") == " ok "
         assert [c for r, c in updated if r == "1003"] == ["due"]  # and only that cell was redrawn
-        assert ("1004", "due") not in updated  # "in 4d" still
+        # 1004's "in 4d 6h" is now "in 4d 5h" (words by the hour beyond a day): a cell whose words did not change
+        # is never redrawn — a second tick in the same minute redraws nothing
+        updated.clear()
+        app.tick()
+        await pilot.pause()
+        assert updated == []
 
 
 async def test_an_error_in_the_tick_is_a_toast_not_the_end(
@@ -212,7 +219,7 @@ async def test_narrow_terminal_goes_compact(app: PromiseTrackApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.board.table.compact
-        assert cell(app, 1002, "due") == "in 1h      "
+        assert cell(app, 1002, "due") == "in 1h          "
         assert cell(app, 1002, "risk") == " AT RISK "
         assert sum(c.get_render_width(app.board.table) for c in app.board.table.columns.values()) <= 80
 

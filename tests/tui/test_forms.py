@@ -39,7 +39,7 @@ async def test_new_promise_with_a_known_customer_and_a_good_due(app: PromiseTrac
         await type_text(pilot, "Ring her")
         await pilot.press("tab")
         await type_text(pilot, "tomorrow 10am")
-        assert text_of(app, "#due-preview") == "→ tomorrow 10:00 (in 23h)"
+        assert text_of(app, "#due-preview") == "→ tomorrow 10:00 (in 23h 30m)"
         assert not app.screen.query_one("#save", Button).disabled
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -139,7 +139,7 @@ async def test_reschedule_shows_the_original_due(app: PromiseTrackApp, seeded: D
         original = text_of(app, "#original-due")
         assert "originally due tomorrow 15:00" in original and "now due Wed 25 15:00" in original
         await type_text(pilot, "thu 3pm")
-        assert text_of(app, "#due-preview") == "→ Thu 26 15:00 (in 3d)"
+        assert text_of(app, "#due-preview") == "→ Thu 26 15:00 (in 3d 4h)"
         await pilot.press("enter")  # to the note
         assert app.screen.query_one("#save", Button).disabled  # a note is required
         await type_text(pilot, "ok")
@@ -148,7 +148,7 @@ async def test_reschedule_shows_the_original_due(app: PromiseTrackApp, seeded: D
         promise = seeded.get(1005)
         assert promise.due == at(26, 15) and promise.original_due == at(24, 15)
         assert any("1005: now due Thu 26 15:00 (originally tomorrow 15:00)" in t for t in toasts(app))
-        assert cell(app, 1005, "due") == "in 3d       Thu 26 15:00"
+        assert cell(app, 1005, "due") == "in 3d 4h        Thu 26 15:00"
 
 
 async def test_done_with_csat(app: PromiseTrackApp, seeded: Desk) -> None:

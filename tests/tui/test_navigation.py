@@ -59,7 +59,7 @@ async def test_enter_opens_the_detail_with_timeline_and_other_promises(app: Prom
         assert isinstance(app.screen, DetailScreen) and app.screen.pid == 1002
         info = str(app.screen.query_one("#detail-info").render())
         assert "Maria Lopez" in info and "+44 7700 900101" in info and "maria@example.com" in info
-        assert "today 17:00 (in 6h)    originally today 11:30" in info
+        assert "today 17:00 (in 6h 30m)    originally today 11:30" in info
         timeline = table_text(app.screen.query_one("#timeline", DataTable))
         assert "ana | created | due today 11:30, owner ana, callback" in timeline
         assert "contacted | phone: left a voicemail" in timeline

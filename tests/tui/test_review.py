@@ -69,7 +69,7 @@ async def test_review_lists_overdue_and_at_risk_by_owner_oldest_first(app: Promi
         assert line(app, "owner:ana") == " | ▼ | ana | 1 overdue · 1 at risk |  |  | "
         assert line(app, "owner:ben") == " | ▼ | ben | 2 overdue |  |  | "
         assert line(app, "1006") == (" | 1006 | Lena Park | Ring about the invoice | 4d"
-                                     " | overdue 2d  Fri 20 Nov 12:00 |  OVERDUE ")
+                                     " | overdue 2d 22h Fri 20 Nov 12:00 |  OVERDUE ")
         assert line(app, "1002") == (" | 1002 | Maria Lopez | Call back with the repair quote | 0m"
                                      " | in 1h       today 11:30 |  AT RISK  only 1.0 business hours left")
         head = str(screen.query_one("#review-head").render())

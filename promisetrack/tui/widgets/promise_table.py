@@ -86,7 +86,8 @@ def _literal(value: str, style: str = "", spans: list[Span] | None = None) -> Te
 
 def _due_cell(v: RowView, compact: bool) -> Text:
     style = "bold red" if v.level is Risk.OVERDUE else ""
-    return _literal(f"{v.due_words:<11}" if compact else f"{v.due_words:<11} {v.due_time}", style)
+    # 15 cells: the longest words, "overdue 10d 23h" (two units since "in 1h 59m" stopped reading "in 1h")
+    return _literal(f"{v.due_words:<15}" if compact else f"{v.due_words:<15} {v.due_time}", style)
 
 
 def _customer_cell(v: RowView) -> Text:
@@ -109,11 +110,11 @@ _CELLS: dict[str, tuple[Callable[[RowView, bool], object], Callable[[RowView, bo
 def column_widths(content: int) -> tuple[dict[str, int], bool]:
     """Widths (without padding) for ``content`` cells of room, and whether the table is compact."""
     if content >= WIDE:
-        fixed = {"id": 4, "owner": 8, "due": 28, "customer": 17}
+        fixed = {"id": 4, "owner": 8, "due": 32, "customer": 17}
         rest = content - sum(fixed.values())
         what = rest * 9 // 20
         return {**fixed, "what": what, "risk": rest - what}, False
-    fixed = {"id": 4, "owner": 6, "due": 11, "risk": 9}
+    fixed = {"id": 4, "owner": 6, "due": 15, "risk": 9}
     rest = max(content - sum(fixed.values()), 16)
     customer = rest * 2 // 5
     return {**fixed, "customer": customer, "what": rest - customer}, True

@@ -1,0 +1,109 @@
+"""``--json`` on every command that prints: each command's keys are the README's (its "JSON output" table), and the
+text tables line up with wide characters."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from promisetrack.cli import _cell, _pad, _width, main
+from tests.conftest import write_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = "2026-11-23 10:30"
+
+
+def readme_keys() -> dict[str, list[str]]:
+    """The README's JSON output table: {command: the first backquoted list of its keys cell}."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("### JSON output", 1)[1]
+    rows = [line for line in text.split("\n| command | keys |", 1)[1].splitlines()[2:]]
+    table: dict[str, list[str]] = {}
+    for line in rows:
+        if not line.startswith("|"):
+            break
+        first, keys = line.strip().strip("|").split(" | ", 1)
+        names = [name.strip() for name in re.findall(r"`([^`]+)`", keys)[0].split(",")]
+        for command in re.findall(r"`(\w+)`", first):
+            table[command] = names
+    return table
+
+
+class Desk:
+    def __init__(self, data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.data, self.capsys = data, capsys
+
+    def json(self, *args: str, code: int = 0) -> object:
+        assert main(["--data", str(self.data), "--now", NOW, "--user", "ana", *args, "--json"]) == code
+        return json.loads(self.capsys.readouterr().out)
+
+
+@pytest.fixture
+def desk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Desk:
+    write_settings(tmp_path / "desk")
+    return Desk(tmp_path / "desk", capsys)
+
+
+def test_every_command_prints_the_readme_keys(desk: Desk, tmp_path: Path) -> None:
+    table = readme_keys()
+    promise = table["show"]
+    assert table["list"] == promise
+    changed = [*promise, *table["add"]]
+    outputs = {
+        "add": desk.json("add", "--customer", "Ann", "--what", "Ring back", "--due", "sat 11am"),
+        "contact": desk.json("contact", "1001", "--note", "told them"),
+        "reschedule": desk.json("reschedule", "1001", "--due", "fri", "--note", "later"),
+        "reassign": desk.json("reassign", "1001", "--owner", "ben"),
+        "flag": desk.json("flag", "1001", "--note", "supplier"),
+        "wait": desk.json("wait", "1001", "--note", "bring it"),
+        "resume": desk.json("resume", "1001"),
+        "note": desk.json("note", "1001", "--text", "fyi"),
+        "done": desk.json("done", "1001", "--csat", "5"),
+    }
+    desk.json("add", "--customer", "Bo", "--what", "Part", "--due", "fri")
+    outputs["cancel"] = desk.json("cancel", "1002", "--reason", "not needed")
+    outputs["undo"] = desk.json("undo")
+    outputs["kudos"] = desk.json("kudos", "ben", "--note", "great")
+    outputs["check"] = desk.json("check")
+    outputs["export"] = desk.json("export", "--week", "2026-W48", "--out", str(tmp_path / "out"))
+    outputs["ics"] = desk.json("ics", "--out", str(tmp_path / "open.ics"))
+    outputs["report"] = desk.json("report")
+    for command in ("add", "contact", "reschedule", "done", "cancel", "reassign", "flag", "wait", "resume", "note"):
+        assert table[command] == ["message", "warnings"], command  # documented as the promise's keys plus these
+        assert set(outputs[command]) == set(changed), command  # JSON objects: the keys, in any order
+    for command in ("undo", "kudos", "check", "export", "ics", "report"):
+        assert set(outputs[command]) == set(table[command]), command
+    assert set(desk.json("show", "1001")) == set(promise)
+    assert all(set(p) == set(promise) for p in desk.json("list", "--status", "all"))
+    assert outputs["add"]["warnings"] and "closed day" in " ".join(outputs["add"]["warnings"])
+    assert outputs["done"]["outcome"] == "renegotiated" and outputs["done"]["message"] == "1001 done — renegotiated"
+    assert outputs["undo"]["message"].startswith("undid") and outputs["undo"]["removed"] is False
+    assert [f["path"].rsplit(".", 1)[1] for f in outputs["export"]["files"]] == ["csv", "xlsx", "md", "ics"]
+    assert all(f["bytes"] == Path(f["path"]).stat().st_size > 0 for f in outputs["export"]["files"])
+    assert outputs["check"]["ok"] is True and outputs["check"]["problems"] == []
+    assert outputs["ics"]["events"] == len(desk.json("list"))
+
+
+def test_list_closed_shows_the_outcome(desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
+    desk.json("add", "--customer", "Ann", "--what", "Ring back", "--due", "fri")
+    desk.json("done", "1001")
+    assert main(["--data", str(desk.data), "--now", NOW, "list", "--status", "closed"]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert " kept " in row and " done " not in row
+
+
+def test_columns_line_up_with_wide_characters(desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("Ann", "王小明 🙂", "Zoë"):
+        desk.json("add", "--customer", name, "--what", "Ring back", "--due", "fri")
+    assert main(["--data", str(desk.data), "--now", NOW, "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = {_width(line[: line.index("Ring back")]) for line in lines[1:]}
+    assert len(starts) == 1, lines  # WHAT starts in the same terminal column on every row
+
+
+def test_a_cell_is_cut_by_terminal_cells_never_inside_a_wide_character() -> None:
+    assert _width("王小明") == 6 and _width("abc") == 3
+    assert _cell("王小明王小明", 5) == "王小…" and _cell("王小明", 4) == "王 …"  # a space where 明 would straddle
+    assert _pad("王", 4) == "王  " and _pad("abcdef", 4) == "abc…"
