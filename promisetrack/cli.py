@@ -816,7 +816,38 @@ def run(argv: Sequence[str] | None = None) -> int:
     from promisetrack.config import resolve_data_dir
     from promisetrack.service import open_desk
 
-    return _run_on(args, open_desk(resolve_data_dir(args.data), db=args.db, now=args.now, user=args.user))
+    data_dir = resolve_data_dir(args.data)
+    try:
+        desk = open_desk(data_dir, db=args.db, now=args.now, user=args.user)
+    except DataError as exc:
+        desk = _after_login(args, data_dir, exc)
+        if desk is None:
+            raise
+    return _run_on(args, desk)
+
+
+def _after_login(args: argparse.Namespace, data_dir: Any, refused: DataError) -> Any:
+    """The board on a database that wants a password: its login screen asks (until one works, or the user gives
+    up), and the desk opens as that login. None for a command (scripts use ~/.pgpass or $PGPASSWORD) or another
+    error."""
+    from promisetrack.service import open_desk, resolve_db_url
+
+    url = resolve_db_url(data_dir, args.db)
+    if args.command is not None or url is None or type(refused).__name__ != "PasswordNeeded":
+        return None  # (the class is only looked up by name here: psycopg is not imported without a database)
+    from promisetrack.store.postgres import PasswordNeeded, public_location, url_login, with_login
+    from promisetrack.tui.login import ask_login
+
+    why, login = "The database asks who you are: your login and your password.", url_login(url)
+    while True:
+        given = ask_login(public_location(url), why, login)
+        if given is None:
+            return None
+        login = given[0]
+        try:
+            return open_desk(data_dir, db=with_login(url, *given), now=args.now, user=args.user)
+        except PasswordNeeded:
+            why = f"The database refused that login or password ({login}): try again, or escape to quit."
 
 
 def _run_on(args: argparse.Namespace, desk: Any) -> int:

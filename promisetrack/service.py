@@ -1248,6 +1248,11 @@ def _store_choice(data_dir: Path, db: str | None) -> tuple[str | None, Settings]
     return named or settings.url or None, settings
 
 
+def resolve_db_url(data_dir: Path, db: str | None) -> str | None:
+    """The database the desk is on (``--db`` > $PROMISETRACK_DB > ``[store] url``), or None: the data dir."""
+    return _store_choice(data_dir, db)[0]
+
+
 def _database_store(url: str, local: Settings) -> tuple[PromiseStore, Settings, str | None]:
     """The PostgreSQL store (psycopg is imported here, only here), the desk's settings as kept in the database (the
     local file's while it has none), and the staff name of the login (None for the database's owner)."""

@@ -232,6 +232,21 @@ def public_location(url: str) -> str:
     return re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", "password=***", url)
 
 
+def with_login(url: str, login: str, password: str) -> str:
+    """``url`` with this login and password (the board's login screen): the rest of it — host, database, options —
+    as it was."""
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(url, user=login, password=password)
+
+
+def url_login(url: str) -> str:
+    """The login a URL names ("" when it names none: libpq then takes the computer's user name)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    return str(conninfo_to_dict(url).get("user") or "")
+
+
 def login_name(name: str) -> str:
     """The PostgreSQL login for a staff member's name: "Ana López" -> "ana_lopez"."""
     import unicodedata
