@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from promisetrack.errors import DataError, PromiseError
+from promisetrack.notices import DEFAULT_TEMPLATES, template_problem
 
 SETTINGS_FILE = "settings.toml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -22,7 +23,8 @@ MIDNIGHT_END = "24:00"  # a closing time of 24:00 is the midnight that ends the 
 # Every key settings.toml may hold, by table ("" is the top level): anything else is a warning naming the closest.
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": ("timezone", "staff", "categories", "default_category", "hours", "holidays", "risk", "alerts", "standards",
-         "store", "board"),
+         "store", "board", "desk", "templates"),
+    "desk": ("name", "phone"),
     "holidays": ("dates",),
     "risk": ("min_hours", "window_fraction", "lead_samples", "lead_window_days", "lead_window_max", "daily_capacity",
              "update_interval_hours"),
@@ -86,6 +88,15 @@ on_time_rate = 0.90
 proactive_contact_rate = 0.80
 csat = 4.5
 
+[desk]
+# The desk's name and phone: the prepared notices sign with them ({desk}, {desk_phone}).
+name = ""
+phone = ""
+
+# Prepared notices to customers (the board's c, promisetrack notice): edit them, or add your own. Placeholders:
+# {customer} {what} {id} {due} {new_due} {owner} {desk} {desk_phone}; a literal brace is {{ or }}.
+[templates]
+
 [board]
 # The board's theme. Choosing one in the command palette (ctrl+p, "Change theme") keeps it here.
 # theme = "textual-dark"
@@ -98,6 +109,9 @@ backups_kept = 7
 # Several PCs on one PostgreSQL database instead of this folder (see the README, "Several PCs"):
 # url = "postgresql://desk-server/promisetrack"   (--db and $PROMISETRACK_DB win over it)
 """
+# The default notices, written out under [templates] from the one list of them (notices.DEFAULT_TEMPLATES).
+TEMPLATE = TEMPLATE.replace("[templates]\n", "[templates]\n" + "".join(
+    f'{name} = "{text}"\n' for name, text in DEFAULT_TEMPLATES.items()), 1)
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,9 @@ class Settings:
     backups_kept: int = 7
     url: str = ""  # [store] url: a PostgreSQL database instead of the data dir ("" = the data dir)
     theme: str = ""  # the board's theme, as last chosen in its command palette ("" = Textual's default)
+    desk_name: str = ""
+    desk_phone: str = ""
+    templates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
     warnings: tuple[str, ...] = ()  # unknown keys and tables, each with the closest known name
     path: Path | None = field(default=None, compare=False)  # the settings.toml read (None: built in memory)
 
@@ -264,6 +281,7 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         raise DataError(f"{where}: default_category {default_category!r} is not one of the categories "
                         f"({', '.join(categories)})")
     board = _section(raw, "board", where)
+    desk = _section(raw, "desk", where)
 
     def number(table: dict, section: str, key: str, default: float, low: float, high: float = 10_000) -> float:
         return _number(table, key, default, f"{where}: [{section}] {key}", low, high)
@@ -299,6 +317,9 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         backups_kept=whole(store, "store", "backups_kept", base.backups_kept, 0),
         url=_text(store, "url", base.url, where).strip(),
         theme=_text(board, "theme", base.theme, f"{where}: [board]"),
+        desk_name=_text(desk, "name", "", f"{where}: [desk]").strip(),
+        desk_phone=_text(desk, "phone", "", f"{where}: [desk]").strip(),
+        templates=_templates(raw, where),
         warnings=tuple(unknown_keys(raw)),
     )
 
@@ -318,6 +339,22 @@ def _categories(raw: dict, default: tuple[str, ...], where: str) -> tuple[tuple[
         if "warn_hours" in table:
             warn[name] = _number(table, "warn_hours", 0, f"{where}: [categories.{name}] warn_hours", 0, 10_000)
     return tuple(value), warn
+
+
+def _templates(raw: dict, where: str) -> dict[str, str]:
+    """``[templates]``: name = text, each checked now (an unknown placeholder is an error naming it); the default set
+    when the table is missing (a settings file from before the notices)."""
+    if "templates" not in raw:
+        return dict(DEFAULT_TEMPLATES)
+    found: dict[str, str] = {}
+    for name, text in _section(raw, "templates", where).items():
+        if not isinstance(text, str):
+            raise DataError(f"{where}: [templates] {name} must be text in quotes, not {text!r}")
+        problem = template_problem(name, text)
+        if problem:
+            raise DataError(f"{where}: [templates] {problem}")
+        found[name] = text
+    return found
 
 
 def _section(raw: dict, name: str, where: str) -> dict:

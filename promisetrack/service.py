@@ -34,6 +34,7 @@ from promisetrack.model import (
     apply,
     rebuild,
 )
+from promisetrack.notices import Notice, fill, when
 from promisetrack.outcomes import derive_outcome
 from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
 from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx, Watch
@@ -799,16 +800,31 @@ class Desk:
             self._archive_old(tx, now)
         return promise, warnings
 
-    def contact(self, pid: int | str, note: str, channel: str = "phone") -> Promise:
+    def contact(self, pid: int | str, note: str, channel: str = "phone", *, template: str = "") -> Promise:
+        """A conversation with the customer (``template``: the prepared notice the text came from, if any)."""
         text = clean_text(note, "note")
         if channel not in CHANNELS:
             raise PromiseError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+        extra = {"template": template} if template else {}
 
         def event(p: Promise) -> Event:
             self._require_open(p, "contacted")
-            return self._event(EventKind.CONTACTED, channel=channel, note=text)
+            return self._event(EventKind.CONTACTED, channel=channel, note=text, **extra)
 
         return self._change(pid, event)
+
+    def notice(self, pid: int | str, template: str, new_due: str | None = None) -> Notice:
+        """The prepared notice ``template`` filled for a promise (``new_due``: a phrase for ``{new_due}``, e.g. the
+        date about to be proposed; else the due in force). Nothing is logged: ``contact`` does that once sent."""
+        texts = self.settings.templates
+        if template not in texts:
+            raise PromiseError(f"no template {template!r}: the desk has {', '.join(texts) or 'none'} "
+                               "([templates] in settings.toml)")
+        p = self.get(pid)
+        tz = self.calendar.tz
+        proposed = parse_due(new_due, self.now(), self.calendar) if new_due and new_due.strip() else p.due
+        return fill(template, texts[template], p, when(p.due, tz), when(proposed, tz), self.settings.desk_name,
+                    self.settings.desk_phone)
 
     def reschedule(self, pid: int | str, due: str, note: str) -> tuple[Promise, list[str]]:
         text = clean_text(note, "note")

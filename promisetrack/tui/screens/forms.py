@@ -23,6 +23,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from promisetrack.dates import describe_due, format_due
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import CHANNELS
+from promisetrack.notices import Notice, title
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import NAME_LIMIT, Desk, Row, clean_text, parse_csat
 
@@ -210,13 +211,51 @@ def warnings_content(warnings: list[str]) -> Content:
 
 
 class ContactForm(FormScreen):
-    title_text = "Log a contact with the customer"
+    """Log a contact; or pick a prepared notice, edit it, and copy it, open it in the mail client or as an SMS —
+    which logs it as a contact with its channel and the text sent."""
+
+    title_text = "Contact the customer (a prepared notice, or what was said)"
+    save_label = "Log contact"
+    SENDS: ClassVar[dict[str, str]] = {"copy": "Copy & log", "mail": "Mail & log", "sms": "SMS & log"}
+
+    def __init__(self, desk: Desk, row: Row | None = None) -> None:
+        super().__init__(desk, row)
+        self.send_via = ""  # how the text goes out once logged: copy, mail, sms ("" = it was said already)
+        self.notice: Notice | None = None
 
     def fields(self) -> Iterator[Widget]:
+        choices = [(Text(title(name)), name) for name in self.desk.settings.templates]
+        yield field("Notice", Select(choices, prompt="none: note what was said", id="template", compact=True))
         yield field("Channel", Select([(Text(c), c) for c in CHANNELS], value=CHANNELS[0], allow_blank=False,
                                        id="channel", compact=True))
         yield field("Note", Input(placeholder="what was said, e.g. told her the part arrives Tuesday", id="note",
                     compact=True))
+        with Horizontal(classes="form-buttons", id="sends"):
+            for key, label in self.SENDS.items():
+                yield Button(label, id=f"send-{key}", compact=True)
+
+    @on(Select.Changed, "#template")
+    def _template_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.BLANK or self.row is None:
+            self.notice = None
+            return
+        self.notice = self.desk.notice(self.row.promise.id, str(event.value))
+        self.query_one("#note", Input).value = self.notice.body
+
+    @on(Button.Pressed, "#sends Button")
+    def _send(self, event: Button.Pressed) -> None:
+        via = (event.button.id or "").removeprefix("send-")
+        p = self.row.promise if self.row else None
+        if via == "mail" and not (p and p.customer.email):
+            self.show_error("the customer has no email: copy the text, or send an SMS")
+            return
+        if via == "sms" and not (p and p.customer.phone):
+            self.show_error("the customer has no phone number: copy the text, or mail it")
+            return
+        self.send_via = via
+        if via in ("mail", "sms"):
+            self.query_one("#channel", Select).value = "email" if via == "mail" else "sms"
+        self.action_save()
 
     def problems(self) -> list[str]:
         return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]
@@ -225,12 +264,29 @@ class ContactForm(FormScreen):
         assert self.row is not None
         pid, note = self.row.promise.id, self.value("#note")
         channel = str(self.query_one("#channel", Select).value)
+        template = self.notice.template if self.notice and self.notice.body == note else ""
 
         def save(desk: Desk) -> Saved:
-            desk.contact(pid, note, channel)
+            desk.contact(pid, note, channel, template=template)
             return Saved(pid, f"{pid}: contact logged ({channel})")
 
         return save
+
+    def _saved(self, saved: Saved) -> None:
+        """Logged: now the text goes out as chosen (the mail client or the SMS app opens; the clipboard is filled,
+        over SSH too: Textual copies through OSC 52)."""
+        assert self.row is not None
+        text, c = self.value("#note"), self.row.promise.customer
+        subject = self.notice.subject if self.notice else f"{self.row.promise.what} (ref {self.row.promise.id})"
+        sent = Notice(self.notice.template if self.notice else "", subject, text, c.email, c.phone)
+        if self.send_via == "copy":
+            self.app.copy_to_clipboard(text)
+            saved = Saved(saved.pid, f"{saved.message} — the text is on the clipboard", saved.warnings)
+        elif self.send_via == "mail" and sent.mailto:
+            self.app.open_url(sent.mailto)
+        elif self.send_via == "sms" and sent.sms:
+            self.app.open_url(sent.sms)
+        super()._saved(saved)
 
 
 class RescheduleForm(FormScreen):
