@@ -25,7 +25,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": ("timezone", "staff", "categories", "default_category", "hours", "holidays", "risk", "alerts", "standards",
          "store", "board", "desk", "templates"),
     "desk": ("name", "phone"),
-    "holidays": ("dates",),
+    "holidays": ("dates", "country", "subdivision", "removed"),
     "risk": ("min_hours", "window_fraction", "lead_samples", "lead_window_days", "lead_window_max", "daily_capacity",
              "update_interval_hours"),
     "alerts": ("remind_every",),
@@ -57,9 +57,13 @@ wed = "09:00-17:00"
 thu = "09:00-17:00"
 fri = "09:00-17:00"
 
-# Days the desk is closed, "YYYY-MM-DD".
+# Days the desk is closed, "YYYY-MM-DD". With a country (an ISO code, e.g. "PT", and optionally a region, e.g.
+# subdivision = "11" for Lisbon) its public holidays count too, minus the days in "removed" (the shop opens).
 [holidays]
 dates = []
+# country = "PT"
+# subdivision = ""
+# removed = []
 
 [risk]
 # At risk when less business time is left than max(min_hours, window_fraction x the promise's window).
@@ -120,7 +124,11 @@ class Settings:
     hours: dict[int, tuple[time, time]] = field(
         default_factory=lambda: {d: (time(9), time(17)) for d in range(5)}
     )
-    holidays: frozenset[date] = frozenset()
+    holidays: frozenset[date] = frozenset()  # typed in, plus the country's (resolve_holidays), minus removed
+    holiday_country: str = ""
+    holiday_subdivision: str = ""
+    holidays_removed: frozenset[date] = frozenset()
+    holiday_names: dict[date, str] = field(default_factory=dict)  # the country's, once resolved
     staff: tuple[str, ...] = ()
     categories: tuple[str, ...] = ("callback", "delivery", "refund", "repair", "order", "other")
     default_category: str = "other"
@@ -261,13 +269,9 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         hours = {}
         for name, value in _section(raw, "hours", where).items():
             hours[_day(name, where)] = _parse_hours(str(value), where)
-    dates = _section(raw, "holidays", where).get("dates", [])
-    if not isinstance(dates, list):
-        raise DataError(f"{where}: [holidays] dates must be a list like [\"2026-12-25\"], not {dates!r}")
-    try:
-        holidays = frozenset(date.fromisoformat(str(d)) for d in dates)
-    except ValueError as exc:
-        raise DataError(f"{where}: a holiday is not a YYYY-MM-DD date ({exc})") from None
+    holiday_table = _section(raw, "holidays", where)
+    holidays = _dates(holiday_table, "dates", where)
+    removed = _dates(holiday_table, "removed", where)
     tzname = _text(raw, "timezone", "", where).strip()
     if tzname:
         try:
@@ -298,6 +302,9 @@ def settings_from_toml(text: str, where: str = SETTINGS_FILE) -> Settings:
         timezone=tzname,
         hours=hours,
         holidays=holidays,
+        holiday_country=_text(holiday_table, "country", "", f"{where}: [holidays]").strip().upper(),
+        holiday_subdivision=_text(holiday_table, "subdivision", "", f"{where}: [holidays]").strip(),
+        holidays_removed=removed,
         staff=_texts(raw, "staff", base.staff, where),
         categories=categories,
         warn_hours=warn_hours,
@@ -339,6 +346,31 @@ def _categories(raw: dict, default: tuple[str, ...], where: str) -> tuple[tuple[
         if "warn_hours" in table:
             warn[name] = _number(table, "warn_hours", 0, f"{where}: [categories.{name}] warn_hours", 0, 10_000)
     return tuple(value), warn
+
+
+def _dates(table: dict, key: str, where: str) -> frozenset[date]:
+    """``[holidays] dates`` or ``removed``: a list of "YYYY-MM-DD"."""
+    dates = table.get(key, [])
+    if not isinstance(dates, list):
+        raise DataError(f"{where}: [holidays] {key} must be a list like [\"2026-12-25\"], not {dates!r}")
+    try:
+        return frozenset(date.fromisoformat(str(d)) for d in dates)
+    except ValueError as exc:
+        raise DataError(f"{where}: a date in [holidays] {key} is not a YYYY-MM-DD date ({exc})") from None
+
+
+def resolve_holidays(settings: Settings, cache_dir: Path | None) -> Settings:
+    """The settings with the country's public holidays merged in (``[holidays] country``): the typed dates, plus
+    the country's, minus ``removed``; their names kept for messages. Unchanged without a country."""
+    if not settings.holiday_country:
+        return settings
+    from dataclasses import replace
+
+    from promisetrack.public_holidays import country_holidays
+
+    names = country_holidays(settings.holiday_country, settings.holiday_subdivision, cache_dir)
+    merged = (settings.holidays | frozenset(names)) - settings.holidays_removed
+    return replace(settings, holidays=merged, holiday_names={d: n for d, n in names.items() if d in merged})
 
 
 def _templates(raw: dict, where: str) -> dict[str, str]:

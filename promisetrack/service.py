@@ -10,16 +10,16 @@ import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promisetrack import history
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
 from promisetrack.clock import Clock, OffsetClock, SystemClock
-from promisetrack.config import Settings, load_settings
+from promisetrack.config import Settings, load_settings, resolve_holidays
 from promisetrack.customers import CustomerNote, CustomerSummary, is_merged, name_key, notes_of, summarize
-from promisetrack.dates import BusinessCalendar, parse_due, parse_due_with_notes
+from promisetrack.dates import BusinessCalendar, format_due, parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
 from promisetrack.model import (
@@ -615,7 +615,8 @@ class Desk:
                       ) -> list[str]:
         """The reality check: what would make this due hard to keep (for this ``customer``, if known)."""
         now = self.now()
-        return reality_check(due, now, owner, category, self._context(now=now), pid, customer)
+        return self._holiday_named(reality_check(due, now, owner, category, self._context(now=now), pid, customer),
+                                   due)
 
     def _check_records(
         self, records: Iterable[Mapping[str, Any]], due: datetime, now: datetime, owner: str, category: str,
@@ -651,7 +652,40 @@ class Desk:
         breakers = {customer} if customer and history.is_repeat_breaker(customer_closings) else set()
         context = context_from(loads, {category: seconds} if seconds else {}, self.calendar, self.settings,
                                repeat_breakers=breakers)
-        return reality_check(due, now, owner, category, context, customer=customer)
+        return self._holiday_named(reality_check(due, now, owner, category, context, customer=customer), due)
+
+    def holiday(self, day: date) -> str | None:
+        """``day``'s holiday in words — ``Christmas Day``, or ``holiday`` for a date typed into the settings — or
+        None when it is none."""
+        if day not in self.calendar.holidays:
+            return None
+        return self.settings.holiday_names.get(day, "holiday")
+
+    def closed_note(self, now: datetime) -> str:
+        """For the board's header while the desk is shut: ``closed today: Christmas Day``, ``closed — opens Mon 30
+        09:00``; "" while it is open."""
+        tz = self.calendar.tz
+        day = now.astimezone(tz).date()
+        name = self.holiday(day)
+        if name is not None:
+            return f"closed today: {name}"
+        if self.calendar.is_open_at(now):
+            return ""
+        hours = self.calendar.hours_on(day)
+        if hours is None or now >= hours[1]:
+            hours = self.calendar.hours_on(self.calendar.next_open_day(day))
+        return f"closed — opens {format_due(hours[0], now, tz)}" if hours else "closed"
+
+    def _holiday_named(self, warnings: list[str], due: datetime) -> list[str]:
+        """The reality check's "Thu 25 Dec is a holiday" with the holiday's name and the next open day."""
+        day = due.astimezone(self.calendar.tz).date()
+        name = self.holiday(day)
+        if name is None:
+            return warnings
+        after = self.calendar.next_open_day(day)
+        named = (f"{day:%a} {day.day} {day:%b} is a holiday ({name}): next open day {after:%a} {after.day}"
+                 if name != "holiday" else None)
+        return [named if named and w.endswith(" is a holiday") else w for w in warnings]
 
     # ---------------------------------------------------------------- changing
     def _event(self, kind: EventKind, /, **data: Any) -> Event:
@@ -1238,6 +1272,7 @@ def open_desk(
         user = who if who is not None else user
     else:
         store = FileStore(data_dir, backups_kept=settings.backups_kept)
+    settings = resolve_holidays(settings, data_dir if data_dir.is_dir() else None)
     if clock is None:
         clock = SystemClock(settings.tz)
         if now:

@@ -133,6 +133,7 @@ class BoardScreen(Screen[None]):
             open=len(self.rows), at_risk=levels.count(Risk.AT_RISK), overdue=levels.count(Risk.OVERDUE),
             shown=len(visible), user=self.desk.user, now=self.now.astimezone(tz),
             waiting=levels.count(Risk.WAITING), unacknowledged=self.unacknowledged,
+            closed=self.desk.closed_note(self.now),
             text_filter=self.text_filter.strip(), mine=self.mine, role_play=self.role_play,
         ))
         empty = self.query_one("#empty", Static)

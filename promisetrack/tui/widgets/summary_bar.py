@@ -20,6 +20,7 @@ class Summary:
     now: datetime
     waiting: int = 0
     unacknowledged: int = 0  # overdue promises whose alert nobody has acknowledged
+    closed: str = ""  # "closed today: Christmas Day", "closed — opens Mon 30 09:00"; "" while the desk is open
     text_filter: str = ""
     mine: bool = False
     role_play: bool = False
@@ -43,6 +44,8 @@ class SummaryBar(Static):
             shown = ("mine" if s.mine else "", f"“{s.text_filter}”" if s.text_filter else "")
             what = " and ".join(x for x in shown if x)
             parts += ["   ", (f"showing {s.shown}: {what}", "$accent")]
+        if s.closed:
+            parts += ["   ", (s.closed, "bold $secondary")]
         clock = f"{s.now:%a %d %b %H:%M}"
         parts += ["   ", s.user, " · ", (clock, "bold")]
         if s.role_play:
