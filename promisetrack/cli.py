@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W48")
     report.add_argument("--from", dest="first", metavar="DATE", help="first day, e.g. 2026-11-01")
     report.add_argument("--to", dest="last", metavar="DATE", help="last day, included (default: today)")
+    report.add_argument("--shop", metavar="SHOP", help="one shop of a chain on a database (default: every shop seen)")
     report.add_argument("--json", action="store_true")
 
     export = sub.add_parser("export", help="write a week's CSV, XLSX, Markdown summary and .ics of open promises")
@@ -465,14 +466,18 @@ def _check(args: argparse.Namespace, desk: Any) -> int:
     return 0
 
 
-def _print_report(report: Any, desk: Any) -> None:
+def _print_report(report: Any, desk: Any, shop: str | None = None) -> None:
     from promisetrack.metrics import TABLE_HEADINGS, table_cells
 
     period, tz = report.period, desk.calendar.tz
-    print(f"Report {period.label}: {period.start:%a %d %b %Y} – {period.last_day:%a %d %b %Y} ({tz}), "
+    whose = f" of the shop {shop}" if shop else ""
+    print(f"Report {period.label}{whose}: {period.start:%a %d %b %Y} – {period.last_day:%a %d %b %Y} ({tz}), "
           "promises by the day they closed")
     rows = [("overall", table_cells(report.overall))]
-    for title, groups in (("by owner", report.by_owner), ("by category", report.by_category)):
+    for title, groups in (("by shop", report.by_shop), ("by owner", report.by_owner),
+                          ("by category", report.by_category)):
+        if not groups and title == "by shop":  # a data dir, or one shop's login: no shop to tell apart
+            continue
         rows.append((title, []))
         rows += [(f"  {name}", table_cells(figures)) for name, figures in groups.items()]
     widths = [max(len(h), *(len(cells[i]) for _, cells in rows if cells)) for i, h in enumerate(TABLE_HEADINGS)]
@@ -510,11 +515,11 @@ def _print_pairs(title: str, rows: list[tuple[str, int, float | None, float | No
 
 def _report(args: argparse.Namespace, desk: Any) -> None:
     period = desk.period(month=args.month, week=args.week, first=args.first, last=args.last)
-    report = desk.period_report(period)
+    report = desk.period_report(period, args.shop)
     if args.json:
-        _print_json(report.as_json())
+        _print_json({**report.as_json(), **({"shop": args.shop} if args.shop else {})})
     else:
-        _print_report(report, desk)
+        _print_report(report, desk, args.shop)
 
 
 def _export(args: argparse.Namespace, desk: Any) -> None:

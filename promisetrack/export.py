@@ -69,11 +69,13 @@ def flatten(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def columns() -> list[str]:
-    """The flat columns of every promise, in the order of ``promise_json`` (so a new field is exported too)."""
+def columns(*, shops: bool = False) -> list[str]:
+    """The flat columns of every promise, in the order of ``promise_json`` (so a new field is exported too); with
+    ``shops`` (a chain's rows together) a ``shop`` column after the id, as ids are the chain's, not a shop's."""
     now = datetime(2000, 1, 1, tzinfo=UTC)
     probe = Promise(0, Customer(0, ""), "", "", "", now, now, now)
-    return list(flatten(promise_json(Row(probe, None))))
+    found = [key for key in flatten(promise_json(Row(probe, None))) if key != "shop"]
+    return [found[0], "shop", *found[1:]] if shops else found
 
 
 def week_rows(detail: PeriodDetail) -> list[Row]:
@@ -109,10 +111,10 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_csv(path: Path, rows: Sequence[Row]) -> Path:
+def write_csv(path: Path, rows: Sequence[Row], *, shops: bool = False) -> Path:
     """``promises-W.csv``: a header and one row per promise, UTF-8 with a byte-order mark (``utf-8-sig``, what
     Excel needs to read it as UTF-8), every field of the JSON flattened."""
-    header = columns()
+    header = columns(shops=shops)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -140,7 +142,7 @@ def _summary_values(f: Figures) -> dict[str, Any]:
     return {**doc.pop("counts"), **doc}
 
 
-def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo) -> Path:
+def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo, *, shops: bool = False) -> Path:
     """``promises-W.xlsx``: a Promises sheet with typed cells (dates, numbers, booleans, text) and a Summary sheet
     with the week's figures overall, per owner and per category. No cell is a formula: text is written with
     ``write_string`` (a string cell, never evaluated), so it needs no ``'`` and shows as typed."""
@@ -167,7 +169,7 @@ def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo) -> P
                 sheet.write_string(r, c, str(value))
 
         promises = book.add_worksheet("Promises")
-        header = columns()
+        header = columns(shops=shops)
         for c, key in enumerate(header):
             promises.write_string(0, c, key, bold)
             width = 17 if key in DATE_FIELDS else min(40, max(8, len(key) + 2))
@@ -190,6 +192,7 @@ def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo) -> P
         for c, key in enumerate(("group", "name", *SUMMARY_FIELDS)):
             summary.write_string(top, c, key, bold)
         groups = [("overall", "all", report.overall)]
+        groups += [("shop", name, f) for name, f in report.by_shop.items()]
         groups += [("owner", name, f) for name, f in report.by_owner.items()]
         groups += [("category", name, f) for name, f in report.by_category.items()]
         for r, (group, name, f) in enumerate(groups, start=top + 1):
@@ -259,6 +262,7 @@ def summary_markdown(detail: PeriodDetail, tz: tzinfo) -> str:
         f"- Lead time: {lead}",
         f"- Open {open_when} ({as_of:%a %d %b %H:%M}): {f.open_overdue} overdue, {f.open_at_risk} at risk",
         "",
+        *(["## By shop", "", *_md_table("Shop", report.by_shop), ""] if report.by_shop else []),
         "## By owner",
         "",
         *_md_table("Owner", report.by_owner),
@@ -444,8 +448,8 @@ def export_week(detail: PeriodDetail, out_dir: Path, now: datetime, tz: tzinfo, 
     rows = week_rows(detail)
     try:
         return [
-            write_csv(out_dir / f"promises-{label}.csv", rows),
-            write_xlsx(out_dir / f"promises-{label}.xlsx", rows, detail.report, tz),
+            write_csv(out_dir / f"promises-{label}.csv", rows, shops=bool(detail.shops)),
+            write_xlsx(out_dir / f"promises-{label}.xlsx", rows, detail.report, tz, shops=bool(detail.shops)),
             write_markdown(out_dir / f"summary-{label}.md", detail, tz),
             write_calendar(out_dir / f"open-{label}.ics", detail.open, label, now, tz, desk_id=desk_id),
         ]

@@ -290,12 +290,15 @@ class Report:
     overall: Figures
     by_owner: dict[str, Figures] = field(default_factory=dict)
     by_category: dict[str, Figures] = field(default_factory=dict)
+    by_shop: dict[str, Figures] = field(default_factory=dict)  # only for a chain of shops seen together
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"period": self.period.as_json(), "label": self.period.label}
         doc.update(self.overall.as_json())
         doc["by_owner"] = {name: f.as_json() for name, f in self.by_owner.items()}
         doc["by_category"] = {name: f.as_json() for name, f in self.by_category.items()}
+        if self.by_shop:  # a desk of one shop keeps the keys it always had
+            doc["by_shop"] = {name: f.as_json() for name, f in self.by_shop.items()}
         return doc
 
 
@@ -378,17 +381,27 @@ def _group(items: Iterable[Any], key: Any) -> dict[str, list[Any]]:
 
 
 def figures(
-    promises: Iterable[Promise], period: Period, cal: BusinessCalendar, open_rows_at_end: Iterable[OpenRow] = ()
+    promises: Iterable[Promise], period: Period, cal: BusinessCalendar, open_rows_at_end: Iterable[OpenRow] = (),
+    *, shops: Iterable[str] = (),
 ) -> Report:
-    """The period's report: promises closed in it by outcome, per owner and per category; the open rows
-    (promises open at the period's end with their risk then) give the overdue and at-risk counts."""
+    """The period's report: promises closed in it by outcome, per owner and per category — and per shop when
+    ``shops`` names the chain's shops (each listed, also one with nothing in the period); the open rows (promises
+    open at the period's end with their risk then) give the overdue and at-risk counts."""
     closed = closed_in(promises, period)
     rows = list(open_rows_at_end)
     owners = _group(closed, lambda p: p.owner)
     owner_rows = _group(rows, lambda r: r.promise.owner)
     categories = _group(closed, lambda p: p.category)
     category_rows = _group(rows, lambda r: r.promise.category)
+    shop_names = list(shops)
+    by_shop: dict[str, Figures] = {}
+    if shop_names:
+        in_shop = _group(closed, lambda p: p.shop)
+        shop_rows = _group(rows, lambda r: r.promise.shop)
+        by_shop = {name: figures_of(in_shop.get(name, []), cal, shop_rows.get(name, []))
+                   for name in sorted(set(shop_names) | in_shop.keys() | shop_rows.keys(), key=str.casefold)}
     return Report(
+        by_shop=by_shop,
         period=period,
         overall=figures_of(closed, cal, rows),
         by_owner={

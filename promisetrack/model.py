@@ -130,6 +130,9 @@ class Promise:
     waiting_note: str = ""  # what the customer is to do: "bring the laptop"
     waiting_until: datetime | None = None  # by when the customer said they would
     events: list[Event] = field(default_factory=list)
+    # The shop it belongs to on a database of several shops ("" in a data dir: one shop). The store keeps it beside
+    # the record, not in it: a client cannot move a promise to another shop by writing this.
+    shop: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -190,6 +193,8 @@ class Promise:
             doc["waiting_since"] = self.waiting_since.isoformat()
             doc["waiting_note"] = self.waiting_note
             doc["waiting_until"] = self.waiting_until.isoformat() if self.waiting_until else None
+        if self.shop:  # only on a database: a data dir's records stay as they were
+            doc["shop"] = self.shop
         return doc
 
     @classmethod
@@ -216,6 +221,7 @@ class Promise:
             waiting_note=d.get("waiting_note", ""),
             waiting_until=datetime.fromisoformat(until) if until else None,
             events=[Event.from_dict(e) for e in d.get("events", [])],
+            shop=str(d.get("shop") or ""),
         )
 
 

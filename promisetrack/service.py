@@ -195,6 +195,7 @@ class PeriodDetail:
     open: list[Row]
     as_of: datetime
     kudos: tuple[dict[str, Any], ...] = ()  # recorded in the period: colleagues' kudos and customers' nominations
+    shops: tuple[str, ...] = ()  # the chain's shops when the desk sees several (exports add a shop column); else ()
 
 
 def board_key(row: Row) -> tuple[int, datetime, int]:
@@ -1202,20 +1203,45 @@ class Desk:
         """Where the lead-time window ending at ``moment`` starts (a past moment's pool reaches back that far)."""
         return moment - timedelta(days=self.settings.lead_window_days)
 
-    def period_detail(self, period: Period) -> PeriodDetail:
-        """A period's report, its closed promises and the promises open at its end (or now, if it has not ended)."""
+    def shops(self) -> list[str]:
+        """The shops of a chain when this desk sees several (a supervisor, or the database's owner), by name; []
+        when it sees one (a data dir, or one shop's staff): then no view shows a shop."""
+        found = self.store.shops()
+        return found if len(found) > 1 else []
+
+    def _shop_choice(self, shop: str | None) -> tuple[str | None, list[str]]:
+        """``--shop``: the shop asked for (checked) and the shops seen; None for all of them."""
+        shops = self.shops()
+        if shop is None:
+            return None, shops
+        if shop in shops:
+            return shop, shops
+        if not shops:
+            raise PromiseError(f"--shop {shop}: this desk sees one shop only (a data dir, or one shop's login), "
+                               "so there is nothing to choose")
+        raise PromiseError(f"--shop {shop}: no such shop here; the shops are {', '.join(shops)}")
+
+    def period_detail(self, period: Period, shop: str | None = None) -> PeriodDetail:
+        """A period's report, its closed promises and the promises open at its end (or now, if it has not ended);
+        of one shop of the chain if ``shop`` names one. Risk is assessed on everything this desk sees before the
+        rows are chosen, so a shop's rows show the risk the board shows."""
+        shop, shops = self._shop_choice(shop)
         now = self.now()
         as_of = min(period.end, now)
         start = period.start if as_of >= now else min(period.start, self._lead_window_start(as_of))
         pool = self._pool(start, max(period.end, now))
         open_rows = self.open_rows_at(as_of, pool)
         closed = sorted(metrics.closed_in(pool, period), key=lambda p: (p.closed_at or p.due, p.id))
-        report = metrics.figures(closed, period, self.calendar, open_rows)
+        if shop is not None:
+            open_rows = [r for r in open_rows if r.promise.shop == shop]
+            closed = [p for p in closed if p.shop == shop]
+        report = metrics.figures(closed, period, self.calendar, open_rows, shops=() if shop else shops)
         kudos = tuple(k for k in self.kudos_list() if period.contains(datetime.fromisoformat(k["at"])))
-        return PeriodDetail(report, [Row(p, None) for p in closed], open_rows, as_of, kudos)
+        return PeriodDetail(report, [Row(p, None) for p in closed], open_rows, as_of, kudos,
+                            shops=() if shop else tuple(shops))
 
-    def period_report(self, period: Period) -> Report:
-        return self.period_detail(period).report
+    def period_report(self, period: Period, shop: str | None = None) -> Report:
+        return self.period_detail(period, shop).report
 
     def trends(self, weeks: int = 8, months: int = 6) -> dict[str, list[TrendPoint]]:
         """On-time and proactive-contact rates of the last ``weeks`` ISO weeks and ``months`` months (oldest first)."""

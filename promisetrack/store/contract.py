@@ -112,6 +112,10 @@ class PromiseStore(Protocol):
     def customer_promises(self, customer_id: int) -> list[Record]:
         """Every promise of one customer, live and archived, once each by id."""
 
+    def shops(self) -> list[str]:
+        """The shops whose promises this login sees, by name, when the store keeps several (a database: every
+        promise record it returns then carries its ``shop``); [] for a store that is one shop (a data dir)."""
+
     def transaction(self) -> AbstractContextManager[StoreTx]:
         """A change: lock (or begin), re-read, yield a ``StoreTx``; commit when the block ends, write nothing if it
         raises. Raises ``StoreLockedError`` when another writer holds the store longer than the timeout. Does not

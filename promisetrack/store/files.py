@@ -249,6 +249,10 @@ class FileStore:
     def location(self) -> str:
         return str(self.data_dir)
 
+    def shops(self) -> list[str]:
+        """[]: a data dir is one shop, and its records carry none."""
+        return []
+
     def watch(self) -> None:
         """None: a board polls ``version()`` (a stat of the live file) about once a second."""
         return None

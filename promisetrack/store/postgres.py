@@ -266,8 +266,8 @@ class _Tx:
         self._store = store
         self._conn = conn
         self._valid = True
-        rows = conn.execute("SELECT id, doc FROM promises WHERE live").fetchall()
-        self._promises: dict[int, dict[str, Any]] = {pid: doc for pid, doc in rows}
+        rows = conn.execute("SELECT id, shop, doc FROM promises WHERE live").fetchall()
+        self._promises: dict[int, dict[str, Any]] = {pid: _shop_doc(shop, doc) for pid, shop, doc in rows}
         self.promises: Mapping[int, dict[str, Any]] = _ReadOnly(self._promises)
 
     def next_id(self, kind: str) -> int:
@@ -430,8 +430,8 @@ class PostgresStore:
             with conn.transaction():
                 if outside:  # inside this store's own transaction (a Desk reads while it changes), that one's view
                     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                promises = {pid: doc for pid, doc in conn.execute(
-                    "SELECT id, doc FROM promises WHERE live ORDER BY id")}
+                promises = {pid: _shop_doc(shop, doc) for pid, shop, doc in conn.execute(
+                    "SELECT id, shop, doc FROM promises WHERE live ORDER BY id")}
                 kudos = [doc for (doc,) in conn.execute("SELECT doc FROM kudos ORDER BY seq")]
                 row = conn.execute("SELECT doc FROM history WHERE shop = pt_shop()").fetchone()
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -450,23 +450,34 @@ class PostgresStore:
 
     def fetch(self, pid: int) -> dict[str, Any] | None:
         with self._session() as conn:
-            row = conn.execute("SELECT doc FROM promises WHERE id = %s", (pid,)).fetchone()
-        return row[0] if row else None
+            row = conn.execute("SELECT shop, doc FROM promises WHERE id = %s", (pid,)).fetchone()
+        return _shop_doc(*row) if row else None
 
     def read_closed(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         with self._session() as conn:
-            return [doc for (doc,) in conn.execute(
-                "SELECT doc FROM promises WHERE live OR (closed_at >= %s AND closed_at < %s) ORDER BY id",
+            return [_shop_doc(shop, doc) for shop, doc in conn.execute(
+                "SELECT shop, doc FROM promises WHERE live OR (closed_at >= %s AND closed_at < %s) ORDER BY id",
                 (start, end))]
 
     def read_archived(self) -> list[dict[str, Any]]:
         with self._session() as conn:
-            return [doc for (doc,) in conn.execute("SELECT doc FROM promises WHERE NOT live ORDER BY id")]
+            return [_shop_doc(shop, doc) for shop, doc in conn.execute(
+                "SELECT shop, doc FROM promises WHERE NOT live ORDER BY id")]
 
     def customer_promises(self, customer_id: int) -> list[dict[str, Any]]:
         with self._session() as conn:
-            return [doc for (doc,) in conn.execute(
-                "SELECT doc FROM promises WHERE customer_id = %s ORDER BY id", (customer_id,))]
+            return [_shop_doc(shop, doc) for shop, doc in conn.execute(
+                "SELECT shop, doc FROM promises WHERE customer_id = %s ORDER BY id", (customer_id,))]
+
+    def shops(self) -> list[str]:
+        """The shops this login sees, by name: every shop for a supervisor or the owner, a staff member's own. A shop
+        counts once it has staff (not only a supervisor) or promises: the "main" that every database starts with is
+        no shop of a chain whose staff are all in named shops."""
+        with self._session() as conn:
+            return [name for (name,) in conn.execute(
+                "SELECT s.name FROM shops s WHERE (pt_is_owner() OR pt_sees(s.name))"
+                " AND (EXISTS (SELECT 1 FROM staff WHERE shop = s.name AND NOT supervisor)"
+                "      OR EXISTS (SELECT 1 FROM promises WHERE shop = s.name)) ORDER BY s.name")]
 
     def settings_text(self) -> str | None:
         """The desk's settings.toml as kept in the database (so every PC works to one calendar); None if none."""
@@ -789,13 +800,22 @@ def _require_schema(conn: psycopg.Connection[Any], location: str) -> None:
 
 
 def _promise_params(doc: Mapping[str, Any]) -> dict[str, Any]:
+    # The shop is the row's column, set by the server (the login's shop) and never moved by a client: a "shop" key
+    # read back with the record is not stored in it.
+    stored = {key: value for key, value in doc.items() if key != "shop"} if "shop" in doc else doc
     return {
         "id": _doc_id(doc),
         "status": str(doc.get("status", "")),
         "closed_at": doc.get("closed_at"),
         "customer_id": (doc.get("customer") or {}).get("id"),
-        "doc": Jsonb(doc),
+        "doc": Jsonb(stored),
     }
+
+
+def _shop_doc(shop: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """A promise record as the store returns it: the stored doc (a fresh dict per read) with its row's shop."""
+    doc["shop"] = shop
+    return doc
 
 
 def _import_key(shop: str, doc: Mapping[str, Any]) -> str:

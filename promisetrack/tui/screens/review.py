@@ -3,6 +3,9 @@ owner, the promises of repeat breakers (customers whose last two promises were b
 top — with its age, its due (how long overdue, or how long left) and why it is at risk. Mark several with space
 and reassign them to one owner or flag them all as blocked; enter opens a promise's detail.
 
+On a chain of shops seen together (a supervisor's login) the groups are by shop, then owner ("north — Ana"), and
+``h`` shows one shop after another, then all again. A desk of one shop shows no shop anywhere.
+
 The screen reads nothing itself: the app hands it the board's rows on every read, tick and file-watch refresh.
 """
 
@@ -24,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from promisetrack.dates import describe_due, format_due
+from promisetrack.errors import DataError
 from promisetrack.model import Risk
 from promisetrack.risk import REPEAT_BREAKER
 from promisetrack.service import Desk, Row
@@ -42,6 +46,7 @@ MARK = "✓"
 OWNER_KEY = "owner:"
 REPEAT_GROUP = "\x00repeat"  # the repeat breakers' group: no owner's name holds a control character
 REPEAT_TITLE = "Repeat breakers — supervisor"
+SHOP_SEPARATOR = " — "  # between a shop and an owner in a group's title: "north — Ana"
 
 REVIEW_BINDINGS = [
     Binding("escape", "app.pop_screen", "Back", key_display="esc", tooltip="back to the board"),
@@ -50,6 +55,8 @@ REVIEW_BINDINGS = [
             tooltip="mark every promise of the highlighted owner (again: unmark them)"),
     Binding("a", "reassign", "Reassign", tooltip="reassign the marked promises (or the highlighted one) to one owner"),
     Binding("f", "flag", "Flag", tooltip="flag the marked promises (or the highlighted one) as blocked, one note"),
+    Binding("h", "next_shop", "Shop", show=False,
+            tooltip="one shop of the chain after another, then all (several shops only)"),
     Binding("enter", "detail", "Detail", show=False, tooltip="the highlighted promise in full, with its timeline"),
     Binding("question_mark", "app.help", "Help", key_display="?", show=False, tooltip="the keys"),
 ]
@@ -73,16 +80,19 @@ def repeat_breaker(row: Row) -> bool:
     return row.assessment is not None and REPEAT_BREAKER in row.assessment.reasons
 
 
-def review_groups(rows: Iterable[Row]) -> dict[str, list[Row]]:
-    """Overdue and at-risk promises by owner (owners in name order), oldest (first made) first within each; those of
-    repeat breakers first, in a group of their own (``REPEAT_GROUP``), oldest first."""
+def review_groups(rows: Iterable[Row], *, by_shop: bool = False) -> dict[str, list[Row]]:
+    """Overdue and at-risk promises by owner (owners in name order) — by shop, then owner, with ``by_shop`` (the same
+    name may be staff in two shops) — oldest (first made) first within each; those of repeat breakers first, in a
+    group of their own (``REPEAT_GROUP``), oldest first."""
     wanted = [r for r in rows if r.risk in REVIEWED]
-    wanted.sort(key=lambda r: (r.promise.owner.casefold(), r.promise.owner, r.promise.created_at, r.promise.id))
+    wanted.sort(key=lambda r: (r.promise.shop.casefold() if by_shop else "", r.promise.owner.casefold(),
+                               r.promise.owner, r.promise.created_at, r.promise.id))
     breakers = sorted((r for r in wanted if repeat_breaker(r)), key=lambda r: (r.promise.created_at, r.promise.id))
     groups: dict[str, list[Row]] = {REPEAT_GROUP: breakers} if breakers else {}
     for row in wanted:
         if not repeat_breaker(row):
-            groups.setdefault(row.promise.owner, []).append(row)
+            key = f"{row.promise.shop}{SHOP_SEPARATOR}{row.promise.owner}" if by_shop else row.promise.owner
+            groups.setdefault(key, []).append(row)
     return groups
 
 
@@ -215,6 +225,11 @@ class ReviewScreen(Screen[None]):
         self.rows, self.now = rows, now
         self.groups: dict[str, list[Row]] = {}
         self.marked: set[int] = set()
+        try:  # one short query on opening; a desk offline now shows no shops rather than failing to open
+            self.shops: list[str] = desk.shops()
+        except DataError:
+            self.shops = []
+        self.shop: str | None = None  # the shop shown (h), None: every shop
 
     def compose(self) -> ComposeResult:
         yield Static("", id="review-head")
@@ -236,7 +251,8 @@ class ReviewScreen(Screen[None]):
     def show(self, rows: list[Row], now: datetime) -> None:
         """The board's rows (every open promise, on each read and tick): keep the overdue and at-risk ones."""
         self.rows, self.now = rows, now
-        self.groups = review_groups(rows)
+        shown_rows = rows if self.shop is None else [r for r in rows if r.promise.shop == self.shop]
+        self.groups = review_groups(shown_rows, by_shop=bool(self.shops))
         shown = {r.promise.id for group in self.groups.values() for r in group}
         self.marked &= shown
         self._redraw()
@@ -257,6 +273,9 @@ class ReviewScreen(Screen[None]):
             (f"{len(reviewed) - overdue} at risk", "bold $warning" if len(reviewed) > overdue else ""),
             f" · {owners} owner{'s' if owners != 1 else ''}",
         ]
+        if self.shops:
+            parts += [" · ", (f"shop {self.shop}" if self.shop else f"{len(self.shops)} shops", "bold"),
+                      (" (h: next)", "dim")]
         parts += ["   ", (now_text(self.now, tz), "bold"), "   "]
         if self.marked:
             parts.append((f"{len(self.marked)} marked — a: reassign, f: flag", "bold $accent"))
@@ -365,6 +384,15 @@ class ReviewScreen(Screen[None]):
             self.notify("\n".join(saved.failed), title=title, severity="warning", timeout=15, markup=False)
         self.marked -= set(saved.done)
         self.changed()
+
+    def action_next_shop(self) -> None:
+        """All shops → the first → … → the last → all again."""
+        if not self.shops:
+            self.notify("This desk sees one shop only.", severity="information")
+            return
+        order: list[str | None] = [None, *self.shops]
+        self.shop = order[(order.index(self.shop) + 1) % len(order)] if self.shop in order else None
+        self.show(self.rows, self.now)
 
     def action_detail(self) -> None:
         row = self.current_row
