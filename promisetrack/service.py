@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from promisetrack import history
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
+from promisetrack.calendar import BusinessCalendar
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings
 from promisetrack.customers import CustomerNote, CustomerSummary, is_merged, name_key, notes_of, summarize
-from promisetrack.dates import BusinessCalendar, parse_due, parse_due_with_notes
+from promisetrack.dates import parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
 from promisetrack.model import (
