@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from promisetrack.cli import _cell, _pad, _width, main
+from promisetrack.cli import main
+from promisetrack.commands.output import cell as _cell
+from promisetrack.commands.output import pad as _pad
+from promisetrack.commands.output import text_width as _width
 from tests.conftest import write_settings
 
 ROOT = Path(__file__).resolve().parent.parent
