@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from promisetrack import __version__
+from promisetrack import __version__, gctuning
 from promisetrack.commands import EXIT_DATA, EXIT_INPUT
 from promisetrack.config import resolve_data_dir
 from promisetrack.errors import DataError, PromiseError
@@ -305,24 +305,8 @@ def _run_on(args: argparse.Namespace, desk: Desk) -> int:
     command: Command = load(*COMMANDS[args.command])
     if args.command is None:
         return command(args, desk) or 0
-    return _without_cycle_collection(command, args, desk)
-
-
-def _without_cycle_collection(command: Command, args: argparse.Namespace,
-                              desk: Desk) -> int:
-    """Run a command with Python's cycle collector paused. A command is a short-lived process that builds a few
-    hundred thousand objects from the data files, none in a cycle: the collector would walk them all again and
-    again (half of what five years of history add to `add` and `list`, measured) and never free one. Reference
-    counting frees them. The board, which lives for hours, keeps the collector on."""
-    import gc
-
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gctuning.paused():  # a short-lived process: see gctuning
         return command(args, desk) or 0
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
