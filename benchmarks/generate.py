@@ -27,9 +27,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from promisetrack.calendar import BusinessCalendar
 from promisetrack.clock import FixedClock
 from promisetrack.config import SETTINGS_FILE, TEMPLATE, load_settings
-from promisetrack.dates import BusinessCalendar
 from promisetrack.model import Customer, Event, EventKind, Promise, apply
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, customer_record

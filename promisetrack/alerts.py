@@ -17,7 +17,7 @@ from promisetrack.clock import shift
 from promisetrack.model import Event, EventKind, Promise, Risk
 
 if TYPE_CHECKING:
-    from promisetrack.dates import BusinessCalendar
+    from promisetrack.calendar import BusinessCalendar
 
 ALERT_LEVELS = frozenset({Risk.AT_RISK, Risk.OVERDUE})
 _MARKS = frozenset({EventKind.ACKNOWLEDGED, EventKind.SNOOZED})

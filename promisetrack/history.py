@@ -34,8 +34,8 @@ from promisetrack.model import Outcome, Promise, Status
 from promisetrack.outcomes import derive_outcome
 
 if TYPE_CHECKING:
+    from promisetrack.calendar import BusinessCalendar
     from promisetrack.config import Settings
-    from promisetrack.dates import BusinessCalendar
 
 HISTORY_VERSION = 1
 REPEAT_COUNT = 2  # a customer whose last this many closed promises were broken is a repeat breaker

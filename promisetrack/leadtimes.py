@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from promisetrack.model import Promise, Status
 
 if TYPE_CHECKING:
-    from promisetrack.dates import BusinessCalendar
+    from promisetrack.calendar import BusinessCalendar
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 
-from promisetrack.dates import BusinessCalendar, wall
+from promisetrack.calendar import BusinessCalendar, wall
 from promisetrack.errors import PromiseError
 from promisetrack.leadtimes import lead_seconds, lead_times_by_category, percentile  # noqa: F401 (shared with risk)
 from promisetrack.model import EventKind, Outcome, Promise, Risk, apply

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from promisetrack.calendar import BusinessCalendar, micros, wall
 from promisetrack.clock import shift
-from promisetrack.dates import BusinessCalendar, describe_due, micros, unit_seconds, wall, whole_units
+from promisetrack.dates import describe_due, unit_seconds, whole_units
 from promisetrack.leadtimes import lead_times_by_category, percentile
 from promisetrack.model import Customer, Promise, Risk
 

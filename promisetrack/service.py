@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from promisetrack import history
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
+from promisetrack.calendar import BusinessCalendar
 from promisetrack.clock import Clock, OffsetClock, SystemClock
 from promisetrack.config import Settings, load_settings, resolve_holidays
 from promisetrack.customers import CustomerNote, CustomerSummary, is_merged, name_key, notes_of, summarize
-from promisetrack.dates import BusinessCalendar, format_due, parse_due, parse_due_with_notes
+from promisetrack.dates import format_due, parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.leadtimes import record_lead_seconds
 from promisetrack.model import (
@@ -39,25 +40,8 @@ from promisetrack.outcomes import derive_outcome
 from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
 from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx, Watch
 
-
-class _LazyModule:
-    """A module imported on its first use. ``metrics`` (period figures, reports, trends) costs more to import than
-    the rest of ``add`` or ``list`` put together, and those never use it (issue 6)."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attr: str) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(self._name), attr)
-
-
 if TYPE_CHECKING:
-    from promisetrack import metrics
     from promisetrack.metrics import Period, Recognition, Recurring, Report, TrendPoint
-else:
-    metrics = _LazyModule("promisetrack.metrics")
 
 NAME_LIMIT = 200
 TEXT_LIMIT = 2000
@@ -1161,10 +1145,14 @@ class Desk:
         self, *, month: str | None = None, week: str | None = None, first: str | None = None, last: str | None = None
     ) -> Period:
         """The period of ``--month``, ``--week`` or ``--from/--to`` in the desk's zone (default: this month)."""
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         return metrics.parse_period(self.now(), self.calendar.tz, month=month, week=week, first=first, last=last)
 
     def last_week(self) -> Period:
         """The ISO week just ended, per the desk's clock."""
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         return metrics.previous_week(self.now(), self.calendar.tz)
 
     def _pool(self, start: datetime, end: datetime) -> list[Promise]:
@@ -1176,6 +1164,8 @@ class Desk:
 
     def closed_between(self, start: datetime, end: datetime) -> list[Promise]:
         """Promises closed (done or cancelled) in ``[start, end)``, reading only the archive months needed."""
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         return metrics.closed_in(self._pool(start, end), metrics.Period("", start, end))
 
     def open_rows_at(self, moment: datetime, pool: Iterable[Promise] | None = None) -> list[Row]:
@@ -1184,6 +1174,8 @@ class Desk:
         From ``now`` on, that is the board. Before, each promise's state is replayed from its events before
         ``moment`` and assessed against the load and lead times of that moment.
         """
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         now = self.now()
         if moment >= now:
             return self.board(now)
@@ -1226,6 +1218,8 @@ class Desk:
         of one shop of the chain if ``shop`` names one. Risk is assessed on everything this desk sees before the
         rows are chosen, so a shop's rows show the risk the board shows."""
         shop, shops = self._shop_choice(shop)
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         now = self.now()
         as_of = min(period.end, now)
         start = period.start if as_of >= now else min(period.start, self._lead_window_start(as_of))
@@ -1245,6 +1239,8 @@ class Desk:
 
     def trends(self, weeks: int = 8, months: int = 6) -> dict[str, list[TrendPoint]]:
         """On-time and proactive-contact rates of the last ``weeks`` ISO weeks and ``months`` months (oldest first)."""
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         now, tz = self.now(), self.calendar.tz
         week_periods = metrics.recent_weeks(now, tz, weeks)
         month_periods = metrics.recent_months(now, tz, months)
@@ -1257,12 +1253,16 @@ class Desk:
 
     def recurring_issues(self, weeks: int = 8, min_total: int = 2) -> dict[str, list[Recurring]]:
         """Categories and words of complaint promises that keep coming back over the last ``weeks`` weeks."""
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         periods = metrics.recent_weeks(self.now(), self.calendar.tz, weeks)
         pool = self._pool(periods[0].start, periods[-1].end)
         return metrics.recurring_issues(pool, periods, min_total=min_total)
 
     def recognition(self, period: Period) -> list[Recognition]:
         """Each staff member against the desk's standards in the period, with kudos received."""
+        from promisetrack import metrics  # period figures: never imported by add, list or done
+
         return metrics.recognition(
             self.closed_between(period.start, period.end), period, self.calendar,
             metrics.Standards.from_settings(self.settings), self.kudos_list(), self.settings.staff,

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from promisetrack.calendar import BusinessCalendar
 from promisetrack.clock import FixedClock, OffsetClock, shift
 from promisetrack.config import TEMPLATE, Settings, load_settings, resolve_data_dir, settings_from_toml
-from promisetrack.dates import BusinessCalendar, parse_due
+from promisetrack.dates import parse_due
 from promisetrack.errors import DataError, PromiseError
 from tests.conftest import MONDAY
 

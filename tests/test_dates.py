@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from promisetrack.calendar import BusinessCalendar
 from promisetrack.config import Settings
 from promisetrack.dates import (
     PHRASE_EXAMPLES,
-    BusinessCalendar,
     describe_due,
     format_due,
     local_time_warnings,

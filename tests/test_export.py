@@ -156,8 +156,8 @@ def test_xlsx_dates_are_the_desks_wall_time(tmp_path: Path) -> None:
     summer = datetime(2026, 7, 6, 10, 30, tzinfo=TZ)  # 09:30 UTC
     p = Promise(7, Customer(1, "Maria"), "Part", "ana", "delivery", summer, summer, summer)
     period = parse_period(summer, TZ, week="2026-W28")
+    from promisetrack.calendar import BusinessCalendar
     from promisetrack.config import Settings
-    from promisetrack.dates import BusinessCalendar
 
     report = figures([], period, BusinessCalendar.from_settings(Settings(timezone="Europe/London")))
     path = write_xlsx(tmp_path / "summer.xlsx", [Row(p, None)], report, TZ)

@@ -102,7 +102,7 @@ def test_day_names_must_be_whole(day: str) -> None:
 def test_whole_day_names_and_a_24_hour_day() -> None:
     settings = settings_from_toml('[hours]\nMonday = "00:00-24:00"\nsat = "10:00-14:00"\n')
     assert set(settings.hours) == {0, 5}
-    from promisetrack.dates import BusinessCalendar
+    from promisetrack.calendar import BusinessCalendar
 
     cal = BusinessCalendar.from_settings(settings)
     monday = datetime(2026, 11, 23, tzinfo=TZ)

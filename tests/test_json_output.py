@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from promisetrack.cli import _cell, _pad, _width, main
+from promisetrack.cli import main
+from promisetrack.commands.output import cell as _cell
+from promisetrack.commands.output import pad as _pad
+from promisetrack.commands.output import text_width as _width
 from tests.conftest import write_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,10 +73,11 @@ def test_every_command_prints_the_readme_keys(desk: Desk, tmp_path: Path) -> Non
     outputs["export"] = desk.json("export", "--week", "2026-W48", "--out", str(tmp_path / "out"))
     outputs["ics"] = desk.json("ics", "--out", str(tmp_path / "open.ics"))
     outputs["report"] = desk.json("report")
+    outputs["notice"] = desk.json("notice", "1002", "--template", "running_late", "--due", "mon 12:00")
     for command in ("add", "contact", "reschedule", "done", "cancel", "reassign", "flag", "wait", "resume", "note"):
         assert table[command] == ["message", "warnings"], command  # documented as the promise's keys plus these
         assert set(outputs[command]) == set(changed), command  # JSON objects: the keys, in any order
-    for command in ("undo", "kudos", "check", "export", "ics", "report"):
+    for command in ("undo", "kudos", "check", "export", "ics", "report", "notice"):
         assert set(outputs[command]) == set(table[command]), command
     assert set(desk.json("show", "1001")) == set(promise)
     assert all(set(p) == set(promise) for p in desk.json("list", "--status", "all"))

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from promisetrack.calendar import BusinessCalendar
 from promisetrack.config import Settings
-from promisetrack.dates import BusinessCalendar
 from promisetrack.errors import PromiseError
 from promisetrack.metrics import (
     Standards,

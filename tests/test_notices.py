@@ -65,3 +65,17 @@ def test_a_sent_notice_is_logged_as_a_contact_with_its_template(desk: Desk) -> N
     text = desk.notice(promise.id, "running_late").body
     logged = desk.contact(promise.id, text, "sms", template="running_late").events[-1]
     assert logged.data == {"channel": "sms", "note": text, "template": "running_late"}
+
+
+def test_the_notice_command_prints_the_text_for_scripts(signed: Desk, capsys: pytest.CaptureFixture[str]) -> None:
+    from promisetrack import cli
+
+    signed.add("Bo {what} Chen", "Fix the laptop", "fri 5pm", phone="+44 7700 900101")
+    data = str(signed.store.location)
+    assert cli.main(["--data", data, "--now", "2026-11-23T10:30", "notice", "1001", "--template",
+                     "ready_for_collection"]) == 0
+    assert capsys.readouterr().out == ("Hello Bo {what} Chen, good news: Fix the laptop (ref 1001) is ready for "
+                                       "collection. — ana, Fixit Camden 020 7946 0000\n")
+    assert cli.main(["--data", data, "--now", "2026-11-23T10:30", "notice", "1001", "--template", "nope"]) == 2
+    assert "no template 'nope': the desk has running_late, new_date_agreed" in capsys.readouterr().err
+    assert signed.get(1001).events[-1].kind.value == "created"  # printing a notice logs nothing

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from promisetrack.calendar import BusinessCalendar
 from promisetrack.config import Settings
-from promisetrack.dates import BusinessCalendar
 from promisetrack.model import Customer, Event, EventKind, Promise, Risk, Status
 from promisetrack.risk import assess, build_context, reality_check
 from tests.conftest import TZ, at

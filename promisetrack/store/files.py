@@ -19,7 +19,6 @@ tinydb, orjson (and filelock, off POSIX) are imported on first use, so importing
 from __future__ import annotations
 
 import errno
-import gc
 import os
 import re
 import threading
@@ -30,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promisetrack import gctuning
 from promisetrack.errors import DataError, StoreLockedError
 from promisetrack.store.contract import Snapshot
 
@@ -832,18 +832,11 @@ def _parse(raw: bytes) -> dict[str, Any]:
 
     if not raw:
         raise _Unusable("it is empty (0 bytes)")
-    # A data file is a tree of a few hundred thousand dicts, lists and strings with no cycles. Python's cycle
-    # collector would run a dozen times while they are created and walk all of them each time (a fifth of the
-    # parse, measured); reference counting alone frees them, so it is paused for the parse.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        tables = orjson.loads(raw)
+        with gctuning.paused():  # a tree of dicts and lists with no cycles: see gctuning
+            tables = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise _Unusable(_json_problem(error, len(raw))) from None
-    finally:
-        if collecting:
-            gc.enable()
     _validate(tables)
     return tables
 

@@ -7,7 +7,6 @@ the file watch are wrapped so that an error becomes a toast (and a log line), ne
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 import traceback
@@ -23,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
+from promisetrack import gctuning
 from promisetrack.alerts import Reminders, unacknowledged
 from promisetrack.clock import OffsetClock
 from promisetrack.errors import DataError, PromiseError
@@ -131,8 +131,7 @@ class PromiseTrackApp(App[int]):
         start-time widget removed later, such as the footer's keys, waits for the board to close)."""
         if self.collect_after_start:
             self.collect_after_start = False
-            gc.freeze()
-            gc.enable()
+            gctuning.resume_after_start()
 
     # ------------------------------------------------------------------ keeping current
     def _schedule_minute(self) -> None:
@@ -548,23 +547,21 @@ def board_app(desk: Desk, *, role_play: bool = False) -> PromiseTrackApp:
     """The board on ``desk`` with its first read done — a corrupt or unreadable data file stops here, with the
     CLI's message, before the screen opens — and that read handed to the board rather than made again.
 
-    Python's cycle collector is paused from here to the first frame: the start builds a few hundred thousand
-    objects (2,000 promises with their events, 12,000 cells, the widgets), none garbage, and the collector would
-    walk them again and again — about 150 ms of a 2,000-promise board's start, measured. The app starts it again
-    once the first frame is up (``collect_after_start``); ``run_board`` makes sure of it.
+    Python's cycle collector is paused from here to the first frame (``gctuning``: the start builds a few hundred
+    thousand objects, none garbage). The app starts it again once the first frame is up (``collect_after_start``);
+    ``run_board`` makes sure of it.
 
     ``role_play`` (the demo): the clock may be moved on with ``t`` even when it started as the real one.
     """
     if role_play and not callable(getattr(desk.clock, "advance", None)):
         desk.clock = OffsetClock(desk.now(), desk.clock)
-    collecting = gc.isenabled()
-    gc.disable()
+    collecting = gctuning.pause_for_start()
     try:
         version, now = desk.version(), desk.now()
         first = (version, now, desk.board(now))
     except BaseException:
         if collecting:
-            gc.enable()
+            gctuning.resume()
         raise
     return PromiseTrackApp(desk, first=first, collect_after_start=collecting)
 
@@ -576,5 +573,5 @@ def run_board(desk: Desk, *, role_play: bool = False) -> int:
         app.run()
     finally:
         if app.collect_after_start:  # the app ended before its first frame
-            gc.enable()
+            gctuning.resume()
     return app.return_code or 0

@@ -3,6 +3,7 @@ other heavy modules they do not need), and neither they nor the board read the a
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -22,13 +23,18 @@ from promisetrack.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
 watched = ("textual", "rich", "promisetrack.tui", "promisetrack.metrics", "promisetrack.export", "dateutil",
-           "filelock", "tinydb", "xlsxwriter", "platformdirs", "psycopg")
+           "filelock", "tinydb", "xlsxwriter", "platformdirs", "psycopg", "promisetrack.commands", "promisetrack.demo",
+           "promisetrack.store.postgres")
 print(json.dumps({"code": code, "modules": sorted({m for m in sys.modules for w in watched
                                                   if m == w or m.startswith(w + ".")})}))
 """
 
 NEVER = {"textual", "rich", "promisetrack.tui", "promisetrack.metrics", "promisetrack.export", "dateutil",
-         "xlsxwriter", "platformdirs", "psycopg"}  # psycopg: only a desk on a database loads it
+         "xlsxwriter", "platformdirs", "psycopg", "promisetrack.demo",
+         "promisetrack.store.postgres"}  # psycopg: only a desk on a database loads it
+# The CLI's command table (promisetrack.cli.COMMANDS) imports the module of the command asked for, and only that one.
+KEPT_WHOLE = ("promisetrack.commands", "promisetrack.store.postgres")  # named in full by imported(), not cut
+EVERYDAY_COMMAND_MODULES = {"promisetrack.commands", "promisetrack.commands.output", "promisetrack.commands.promises"}
 
 
 def imported(data: Path, *args: str) -> set[str]:
@@ -39,7 +45,8 @@ def imported(data: Path, *args: str) -> set[str]:
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["code"] == 0
-    return {name.split(".")[0] if not name.startswith("promisetrack") else ".".join(name.split(".")[:2])
+    return {name.split(".")[0] if not name.startswith("promisetrack")
+            else name if name.startswith(KEPT_WHOLE) else ".".join(name.split(".")[:2])
             for name in result["modules"]}
 
 
@@ -64,6 +71,7 @@ def used(desk_dir: Path) -> Path:
 def test_everyday_commands_import_no_textual_and_nothing_heavy(used: Path, args: tuple[str, ...]) -> None:
     modules = imported(used, *args)
     assert not modules & NEVER, modules & NEVER
+    assert {m for m in modules if m.startswith("promisetrack.commands")} == EVERYDAY_COMMAND_MODULES
     if os.name == "posix":
         assert "filelock" not in modules, "POSIX locks with flock itself"
     if args[0] == "list":
@@ -90,3 +98,13 @@ def test_list_and_the_board_read_neither_the_archive_nor_the_customers(used: Pat
     assert [row.promise.id for row in desk.listing()] == [1001]
     assert len(desk.board()) == 1 and desk.check_promise(MONDAY.replace(hour=16), "Ana", "other") == []
     assert touched == []
+
+
+def test_every_command_in_the_table_names_a_function_that_runs_it() -> None:
+    from promisetrack.cli import COMMANDS, DEMO, DESKLESS, LOGIN, build_parser, load
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    commands = set(sub.choices)
+    assert commands == {name for name in COMMANDS if name is not None} | set(DESKLESS)
+    for module, name in [*COMMANDS.values(), *DESKLESS.values(), *DEMO, LOGIN]:
+        assert callable(load(module, name)), (module, name)

@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from promisetrack import cli
+from promisetrack.commands import serve as serve_command
 from promisetrack.serving import GuardedServer
 
 BOARD = shlex.join([sys.executable, "-m", "promisetrack", "--demo", "--now", "2026-11-23 10:30", "--user", "Ana"])
@@ -30,7 +31,7 @@ def any_port(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """The listen check passes and notes what it was asked: these tests must not depend on ports 8000 and 8123
     being free on the machine that runs them."""
     asked: list[tuple[str, int]] = []
-    monkeypatch.setattr(cli, "check_listen", lambda host, port: asked.append((host, port)))
+    monkeypatch.setattr(serve_command, "check_listen", lambda host, port: asked.append((host, port)))
     return asked
 
 

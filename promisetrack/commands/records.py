@@ -1,0 +1,94 @@
+"""Customers as records and kudos (issue 12): ``customers``, ``customer``, ``kudos``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import datetime
+
+from promisetrack.commands.output import cell, print_json
+from promisetrack.customers import CustomerSummary
+from promisetrack.dates import format_due
+from promisetrack.errors import PromiseError
+from promisetrack.model import Promise
+from promisetrack.outcomes import derive_outcome
+from promisetrack.service import Desk, Row, promise_json
+
+
+def run_kudos(args: argparse.Namespace, desk: Desk) -> None:
+    if args.list:
+        return _kudos_list(args, desk)
+    if args.name is None or args.note is None:
+        raise PromiseError("kudos needs NAME and --note TEXT (or --list to read them)")
+    doc = desk.kudos(args.name, args.note, args.from_customer, new_staff=args.new_staff)
+    source = f"from {doc['from_customer']}" if doc["from_customer"] else f"recorded by {doc['by']}"
+    count = sum(1 for k in desk.kudos_list() if str(k["person"]).casefold() == doc["person"].casefold())
+    if args.json:
+        print_json({**doc, "count": count})
+        return
+    print(f"kudos for {doc['person']} ({source}): {doc['note']} — {count} in all")
+
+
+def _kudos_list(args: argparse.Namespace, desk: Desk) -> None:
+    found = desk.kudos_list(args.person, args.month)
+    if getattr(args, "json", False):
+        print_json([{"person": k["person"], "note": k["note"], "from_customer": k.get("from_customer", ""),
+                      "by": k.get("by", ""), "at": k["at"]} for k in found])
+        return
+    if not found:
+        print("no kudos")
+    tz = desk.calendar.tz
+    for k in found:
+        source = f"from customer {k['from_customer']}" if k.get("from_customer") else f"from {k.get('by', '')}"
+        print(f"{datetime.fromisoformat(k['at']).astimezone(tz):%Y-%m-%d %H:%M}  {cell(k['person'], 12):<12} "
+              f"{k['note']}  ({source})")
+
+
+def run_customers(args: argparse.Namespace, desk: Desk) -> None:
+    summaries = desk.customer_summaries()
+    if args.json:
+        print_json([s.as_json() for s in summaries])
+        return
+    if not summaries:
+        print("no customers")
+        return
+    tz = desk.calendar.tz
+    print(f"{'ID':>5}  {'NAME':<20} {'PHONE':<16} {'EMAIL':<24} {'OPEN':>4} {'CLOSED':>6} {'BROKEN':>6}  LAST CONTACT")
+    for s in summaries:
+        c = s.customer
+        last = f"{s.last_contact.astimezone(tz):%Y-%m-%d %H:%M}" if s.last_contact else "-"
+        print(f"{c.id:>5}  {cell(c.name, 20):<20} {cell(c.phone, 16):<16} {cell(c.email, 24):<24} {s.open:>4} "
+              f"{s.closed:>6} {s.broken:>6}  {last}")
+
+
+def run_customer(args: argparse.Namespace, desk: Desk) -> None:
+    if args.target == "merge":
+        if len(args.more) != 2:
+            raise PromiseError("customer merge takes two ids: the customer kept, then the duplicate")
+        kept, moved = desk.merge_customers(*args.more)
+        print(f"customer {args.more[1]} merged into {kept.id} {kept.name}: {len(moved)} promises moved"
+              + (f" ({', '.join(map(str, moved))})" if moved else ""))
+        return
+    if args.more:
+        raise PromiseError(f"customer takes one id, not {len(args.more) + 1} (to merge: customer merge A B)")
+    if any(v is not None for v in (args.name, args.phone, args.email, args.note)):
+        desk.edit_customer(args.target, name=args.name, phone=args.phone, email=args.email, note=args.note)
+    summary, promises = desk.customer(args.target)
+    if args.json:
+        print_json({**summary.as_json(), "promises": [promise_json(Row(p, desk.assess(p))) for p in promises]})
+    else:
+        _print_customer(summary, promises, desk)
+
+
+def _print_customer(summary: CustomerSummary, promises: Sequence[Promise], desk: Desk) -> None:
+    c, now, tz = summary.customer, desk.now(), desk.calendar.tz
+    print(f"Customer {c.id}: {c.name}" + "".join(f"  {x}" for x in (c.phone, c.email) if x))
+    print(f"  promises   {summary.open} open, {summary.closed} closed, {summary.broken} broken")
+    print("  notes" + ("" if summary.notes else "      none"))
+    for n in summary.notes:
+        print(f"    {format_due(n.at, now, tz):<16} {n.by:<10} {n.text}")
+    print("  promises, newest first (archive included)")
+    for p in promises:
+        outcome = derive_outcome(p)
+        status = p.status.value + (f" ({outcome.value})" if outcome else "")
+        print(f"    {p.id:>5}  {cell(status, 24):<24} {format_due(p.closed_at or p.due, now, tz):<16} {p.what}")
