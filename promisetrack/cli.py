@@ -227,6 +227,8 @@ def _add_records_commands(sub: Any, kudos: argparse.ArgumentParser) -> None:
     rate.add_argument("id")
     rate.add_argument("--csat", required=True, metavar="1-5")
     rate.add_argument("--note", metavar="TEXT")
+    _json_flag(complaint)
+    _json_flag(rate)
 
     customers = sub.add_parser("customers", help="every customer with open, closed and broken promises")
     _json_flag(customers)
@@ -511,8 +513,8 @@ def _print_pairs(title: str, rows: list[tuple[str, int, float | None, float | No
 def _report(args: argparse.Namespace, desk: Any) -> None:
     period = desk.period(month=args.month, week=args.week, first=args.first, last=args.last)
     report = desk.period_report(period)
-    if args.json:
-        _print_json(report.as_json())
+    if args.json:  # recognition: each person's kudos, colleagues' and customers' nominations counted apart
+        _print_json({**report.as_json(), "recognition": [r.as_json() for r in desk.recognition(period)]})
     else:
         _print_report(report, desk)
 
@@ -607,20 +609,20 @@ def _kudos_list(args: argparse.Namespace, desk: Any) -> None:
 
     for k in found:
         source = f"from customer {k['from_customer']}" if k.get("from_customer") else f"from {k.get('by', '')}"
-        print(f"{datetime.fromisoformat(k['at']).astimezone(tz):%Y-%m-%d %H:%M}  {_cell(k['person'], 12):<12} "
+        print(f"{datetime.fromisoformat(k['at']).astimezone(tz):%Y-%m-%d %H:%M}  {_pad(k['person'], 12)} "
               f"{k['note']}  ({source})")
 
 
 def _complaint(args: argparse.Namespace, desk: Any) -> None:
     if args.clear:
-        _confirm(desk.clear_complaint(args.id, args.why), "complaint cleared")
+        _confirm(desk.clear_complaint(args.id, args.why), "complaint cleared", args, desk)
     else:
-        _confirm(desk.complaint(args.id, args.note), "complaint recorded")
+        _confirm(desk.complaint(args.id, args.note), "complaint recorded", args, desk)
 
 
 def _rate(args: argparse.Namespace, desk: Any) -> None:
     promise = desk.rate(args.id, args.csat, args.note)
-    _confirm(promise, f"rated {promise.csat} (the outcome is unchanged)")
+    _confirm(promise, f"rated {promise.csat} (the outcome is unchanged)", args, desk)
 
 
 def _customers(args: argparse.Namespace, desk: Any) -> None:
@@ -636,7 +638,7 @@ def _customers(args: argparse.Namespace, desk: Any) -> None:
     for s in summaries:
         c = s.customer
         last = f"{s.last_contact.astimezone(tz):%Y-%m-%d %H:%M}" if s.last_contact else "-"
-        print(f"{c.id:>5}  {_cell(c.name, 20):<20} {_cell(c.phone, 16):<16} {_cell(c.email, 24):<24} {s.open:>4} "
+        print(f"{c.id:>5}  {_pad(c.name, 20)} {_pad(c.phone, 16)} {_pad(c.email, 24)} {s.open:>4} "
               f"{s.closed:>6} {s.broken:>6}  {last}")
 
 
