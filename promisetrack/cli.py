@@ -263,6 +263,8 @@ def _add_records_commands(sub: Any, kudos: argparse.ArgumentParser) -> None:
     rate.add_argument("id")
     rate.add_argument("--csat", required=True, metavar="1-5")
     rate.add_argument("--note", metavar="TEXT")
+    _json_flag(complaint)
+    _json_flag(rate)
 
     customers = sub.add_parser("customers", help="every customer with open, closed and broken promises")
     _json_flag(customers)

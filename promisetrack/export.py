@@ -142,10 +142,12 @@ def _summary_values(f: Figures) -> dict[str, Any]:
     return {**doc.pop("counts"), **doc}
 
 
-def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo, *, shops: bool = False) -> Path:
-    """``promises-W.xlsx``: a Promises sheet with typed cells (dates, numbers, booleans, text) and a Summary sheet
-    with the week's figures overall, per owner and per category. No cell is a formula: text is written with
-    ``write_string`` (a string cell, never evaluated), so it needs no ``'`` and shows as typed."""
+def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo,
+               kudos: Sequence[dict[str, Any]] = (), *, shops: bool = False) -> Path:
+    """``promises-W.xlsx``: a Promises sheet with typed cells (dates, numbers, booleans, text), a Summary sheet
+    with the week's figures overall, per owner and per category, and a Praise sheet: per person the kudos of the
+    week, colleagues' and customers' nominations counted apart, then each one said. No cell is a formula: text is
+    written with ``write_string`` (a string cell, never evaluated), so it needs no ``'`` and shows as typed."""
     import xlsxwriter
 
     def write(temp: Path) -> None:
@@ -206,9 +208,37 @@ def write_xlsx(path: Path, rows: Sequence[Row], report: Report, tz: tzinfo, *, s
         summary.set_column(1, 1, 18)
         summary.set_column(2, len(SUMMARY_FIELDS) + 1, 12)
         summary.freeze_panes(top + 1, 2)
+        _praise_sheet(book.add_worksheet("Praise"), kudos, bold, when, tz)
         book.close()
 
     return _atomic(path, write)
+
+
+def _praise_sheet(sheet: Any, kudos: Sequence[dict[str, Any]], bold: Any, when: Any, tz: tzinfo) -> None:
+    """Per person (as the Markdown's Praise section): kudos, from colleagues, customer nominations; below, each
+    kudos with when, who it praises, what was said, the customer who gave it (if one did) and who recorded it."""
+    people: dict[str, list[dict[str, Any]]] = {}
+    for k in kudos:
+        people.setdefault(str(k["person"]), []).append(k)
+    for c, key in enumerate(("person", "kudos", "colleague_kudos", "nominations")):
+        sheet.write_string(0, c, key, bold)
+    ordered = sorted(people.items(), key=lambda item: item[0].casefold())
+    for r, (person, found) in enumerate(ordered, start=1):
+        nominations = sum(1 for k in found if k.get("from_customer"))
+        sheet.write_string(r, 0, person)
+        for c, value in enumerate((len(found), len(found) - nominations, nominations), start=1):
+            sheet.write_number(r, c, value)
+    top = len(ordered) + 2
+    for c, key in enumerate(("at", "person", "note", "from_customer", "by")):
+        sheet.write_string(top, c, key, bold)
+    for r, k in enumerate(kudos, start=top + 1):
+        sheet.write_datetime(r, 0, _local(datetime.fromisoformat(k["at"]), tz), when)
+        for c, key in enumerate(("person", "note", "from_customer", "by"), start=1):
+            if k.get(key):  # a colleague's kudos has no customer: an empty cell, not an empty string
+                sheet.write_string(r, c, str(k[key]))
+    sheet.set_column(0, 1, 17)
+    sheet.set_column(2, 2, 40)
+    sheet.set_column(3, 4, 17)
 
 
 # ---------------------------------------------------------------- Markdown
@@ -449,7 +479,8 @@ def export_week(detail: PeriodDetail, out_dir: Path, now: datetime, tz: tzinfo, 
     try:
         return [
             write_csv(out_dir / f"promises-{label}.csv", rows, shops=bool(detail.shops)),
-            write_xlsx(out_dir / f"promises-{label}.xlsx", rows, detail.report, tz, shops=bool(detail.shops)),
+            write_xlsx(out_dir / f"promises-{label}.xlsx", rows, detail.report, tz, detail.kudos,
+                       shops=bool(detail.shops)),
             write_markdown(out_dir / f"summary-{label}.md", detail, tz),
             write_calendar(out_dir / f"open-{label}.ics", detail.open, label, now, tz, desk_id=desk_id),
         ]

@@ -115,7 +115,7 @@ def test_csv_has_a_row_per_promise_closed_in_the_week_or_open_at_its_end(
 
 def test_xlsx_has_typed_cells_and_no_formula(exported: Path, week: dict[str, int]) -> None:
     book = openpyxl.load_workbook(exported / "promises-2026-W48.xlsx")
-    assert book.sheetnames == ["Promises", "Summary"]
+    assert book.sheetnames == ["Promises", "Summary", "Praise"]
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:

@@ -111,3 +111,32 @@ def test_a_cell_is_cut_by_terminal_cells_never_inside_a_wide_character() -> None
     assert _width("王小明") == 6 and _width("abc") == 3
     assert _cell("王小明王小明", 5) == "王小…" and _cell("王小明", 4) == "王 …"  # a space where 明 would straddle
     assert _pad("王", 4) == "王  " and _pad("abcdef", 4) == "abc…"
+
+
+def test_complaint_and_rate_print_the_promise_keys(desk: Desk) -> None:
+    table = readme_keys()
+    assert table["complaint"] == table["rate"] == ["message", "warnings"]
+    desk.json("add", "--customer", "Ann", "--what", "Ring back", "--due", "fri")
+    desk.json("done", "1001", "--csat", "2")
+    complained = desk.json("complaint", "1001", "--note", "rude")
+    cleared = desk.json("complaint", "1001", "--clear")
+    rated = desk.json("rate", "1001", "--csat", "5")
+    for doc in (complained, cleared, rated):
+        assert set(doc) == {*table["show"], "message", "warnings"}
+    assert (complained["complaint"], cleared["complaint"], rated["csat"]) == (True, False, 5)
+    assert rated["message"] == "1001 rated 5 (the outcome is unchanged)"
+
+
+def test_customers_and_kudos_lists_line_up_with_wide_characters(desk: Desk,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    for name, email in (("Ann", "ann@example.com"), ("王小明 🙂", "wang@example.com")):
+        desk.json("add", "--customer", name, "--what", "Ring back", "--due", "fri", "--email", email)
+    for person in ("Ben", "王小明"):
+        desk.json("kudos", person, "--note", "great")
+    base = ["--data", str(desk.data), "--now", NOW]
+    assert main([*base, "customers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len({_width(line[: line.rindex(" 2026-11-23")]) for line in lines[1:]}) == 1, lines  # OPEN … lined up
+    assert main([*base, "kudos", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len({_width(line[: line.index("great")]) for line in lines}) == 1, lines

@@ -60,8 +60,9 @@ def _print_pairs(title: str, rows: list[tuple[str, int, float | None, float | No
 def run_report(args: argparse.Namespace, desk: Desk) -> None:
     period = desk.period(month=args.month, week=args.week, first=args.first, last=args.last)
     report = desk.period_report(period, args.shop)
-    if args.json:
-        print_json({**report.as_json(), **({"shop": args.shop} if args.shop else {})})
+    if args.json:  # recognition: each person's kudos, colleagues' and customers' nominations counted apart
+        print_json({**report.as_json(), **({"shop": args.shop} if args.shop else {}),
+                    "recognition": [r.as_json() for r in desk.recognition(period)]})
     else:
         _print_report(report, desk, args.shop)
 

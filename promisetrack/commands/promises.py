@@ -187,11 +187,11 @@ def run_check(args: argparse.Namespace, desk: Desk) -> int:
 
 def run_complaint(args: argparse.Namespace, desk: Desk) -> None:
     if args.clear:
-        confirm(desk.clear_complaint(args.id, args.why), "complaint cleared")
+        confirm(desk.clear_complaint(args.id, args.why), "complaint cleared", args, desk)
     else:
-        confirm(desk.complaint(args.id, args.note), "complaint recorded")
+        confirm(desk.complaint(args.id, args.note), "complaint recorded", args, desk)
 
 
 def run_rate(args: argparse.Namespace, desk: Desk) -> None:
     promise = desk.rate(args.id, args.csat, args.note)
-    confirm(promise, f"rated {promise.csat} (the outcome is unchanged)")
+    confirm(promise, f"rated {promise.csat} (the outcome is unchanged)", args, desk)

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from datetime import datetime
 
-from promisetrack.commands.output import cell, print_json
+from promisetrack.commands.output import cell, pad, print_json
 from promisetrack.customers import CustomerSummary
 from promisetrack.dates import format_due
 from promisetrack.errors import PromiseError
@@ -40,7 +40,7 @@ def _kudos_list(args: argparse.Namespace, desk: Desk) -> None:
     tz = desk.calendar.tz
     for k in found:
         source = f"from customer {k['from_customer']}" if k.get("from_customer") else f"from {k.get('by', '')}"
-        print(f"{datetime.fromisoformat(k['at']).astimezone(tz):%Y-%m-%d %H:%M}  {cell(k['person'], 12):<12} "
+        print(f"{datetime.fromisoformat(k['at']).astimezone(tz):%Y-%m-%d %H:%M}  {pad(k['person'], 12)} "
               f"{k['note']}  ({source})")
 
 
@@ -57,7 +57,7 @@ def run_customers(args: argparse.Namespace, desk: Desk) -> None:
     for s in summaries:
         c = s.customer
         last = f"{s.last_contact.astimezone(tz):%Y-%m-%d %H:%M}" if s.last_contact else "-"
-        print(f"{c.id:>5}  {cell(c.name, 20):<20} {cell(c.phone, 16):<16} {cell(c.email, 24):<24} {s.open:>4} "
+        print(f"{c.id:>5}  {pad(c.name, 20)} {pad(c.phone, 16)} {pad(c.email, 24)} {s.open:>4} "
               f"{s.closed:>6} {s.broken:>6}  {last}")
 
 
