@@ -7,13 +7,12 @@ the file watch are wrapped so that an error becomes a toast (and a log line), ne
 
 from __future__ import annotations
 
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -31,11 +30,12 @@ from promisetrack.service import UNDO_ASK_AFTER, Desk, Row, UndoPreview, board_k
 from promisetrack.store import Watch
 from promisetrack.tui.screens.alerts import AlertKey, AlertsScreen, alert_key
 from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
+from promisetrack.tui.screens.kinds import BoardKeys, FollowsEveryRead, FollowsFigures, OnARow, OwnKeys, ShowsTheBoard
 
 if TYPE_CHECKING:  # the other screens are imported when first opened: the board's start imports only what it shows
-    from promisetrack.tui.screens.detail import DetailScreen
     from promisetrack.tui.screens.forms import FormScreen, Saved
 
+T = TypeVar("T")
 FirstRead = tuple[object, datetime, list[Row]]  # the data file's version, the moment and the board's rows
 ROLE_PLAY_STEP = timedelta(hours=1)
 _SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
@@ -47,17 +47,6 @@ def turned_worse(old: Risk | None, new: Risk | None) -> bool:
     if old is None or new is None:
         return False
     return _SEVERITY[new] < _SEVERITY[old]
-
-
-def _loaded(module: str, name: str) -> type[Any] | None:
-    """The screen class ``name`` of ``promisetrack.tui.screens.<module>`` if that module has been imported, else None
-    (then no such screen can be open: the app imports each screen's module when it first opens one)."""
-    return getattr(sys.modules.get(f"promisetrack.tui.screens.{module}"), name, None)
-
-
-def _is(screen: object, module: str, name: str) -> bool:
-    kind = _loaded(module, name)
-    return kind is not None and isinstance(screen, kind)
 
 
 def palette_title(binding: Binding) -> str:
@@ -158,7 +147,7 @@ class PromiseTrackApp(App[int]):
             if any(self.by_id[pid].risk is not self.levels.get(pid) for pid in changed):
                 rows.sort(key=board_key)  # a level changed: the order may have
             self._show(rows, now, alert=True)
-            for screen in self._details():
+            for screen in self._screens_of(FollowsEveryRead):
                 screen.reload(full=False)
             self._last_error = ""
         except Exception as exc:
@@ -220,10 +209,10 @@ class PromiseTrackApp(App[int]):
         self._show(rows, now, alert=alert)
         if select is not None:
             self.board.table.select_pid(select)
-        for screen in self._details():
+        for screen in self._screens_of(FollowsEveryRead):
             screen.reload()
-        for stats in self._screens("stats", "StatsScreen"):
-            stats.data_changed()
+        for figures in self._screens_of(FollowsFigures):
+            figures.data_changed()
         self._last_error = ""
 
     def _show(self, rows: list[Row], now: datetime, *, alert: bool) -> None:
@@ -234,8 +223,8 @@ class PromiseTrackApp(App[int]):
         self._note_raised(rows, now)
         self.board.unacknowledged = unacknowledged(rows)
         self.board.show(rows, now)
-        for review in self._screens("review", "ReviewScreen"):
-            review.show(rows, now)
+        for shown in self._screens_of(ShowsTheBoard):
+            shown.show(rows, now)
         for panel in self._screens_of(AlertsScreen):
             panel.show(rows, self.raised, now)
         if alert:
@@ -288,16 +277,9 @@ class PromiseTrackApp(App[int]):
                         title=f"{len(rows)} promises need you", severity="error", timeout=30, markup=False)
         return True
 
-    def _details(self) -> list[DetailScreen]:
-        return self._screens("detail", "DetailScreen")
-
-    def _screens_of(self, kind: type[Screen[Any]]) -> list[Any]:
+    def _screens_of(self, kind: type[T]) -> list[T]:
+        """The open screens of a kind (``kinds.py``), bottom first."""
         return [s for s in self.screen_stack if isinstance(s, kind)]
-
-    def _screens(self, module: str, name: str) -> list[Any]:
-        """The open screens of class ``name`` (from ``promisetrack.tui.screens.<module>``)."""
-        kind = _loaded(module, name)
-        return [] if kind is None else [s for s in self.screen_stack if isinstance(s, kind)]
 
     def report(self, doing: str, exc: BaseException) -> None:
         """An error in the background: logged, and shown once as a toast (not again every second)."""
@@ -311,10 +293,8 @@ class PromiseTrackApp(App[int]):
     # Each screen's module is imported when the screen is first opened: the board's start imports only the board.
     def current_row(self) -> Row | None:
         screen = self.screen
-        if _is(screen, "detail", "DetailScreen"):
-            return screen.row  # type: ignore[attr-defined, no-any-return]
-        if _is(screen, "review", "ReviewScreen") or isinstance(screen, AlertsScreen):
-            return screen.current_row  # type: ignore[attr-defined, no-any-return]
+        if isinstance(screen, OnARow):
+            return screen.current_row
         pid = self.board.cursor_pid
         return self.board.by_id.get(pid) if pid is not None else None
 
@@ -513,12 +493,12 @@ class PromiseTrackApp(App[int]):
 
     # ------------------------------------------------------------------ command palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        if isinstance(screen, BoardScreen) or _is(screen, "detail", "DetailScreen"):
+        if isinstance(screen, BoardScreen | BoardKeys):
             for binding in screen.BINDINGS:
                 if binding in BOARD_BINDINGS and binding.action != "app.quit":  # type: ignore[comparison-overlap]
                     yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",
                                         partial(self.run_action, binding.action, screen))
-        if _is(screen, "review", "ReviewScreen") or _is(screen, "stats", "StatsScreen"):
+        if isinstance(screen, OwnKeys):
             for binding in screen.BINDINGS:
                 if isinstance(binding, Binding) and binding.tooltip and binding.action != "app.help":
                     yield SystemCommand(palette_title(binding), f"key {binding.key_display or binding.key}",

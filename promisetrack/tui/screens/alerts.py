@@ -21,6 +21,7 @@ from promisetrack.alerts import AlertState, alert_state
 from promisetrack.dates import format_due
 from promisetrack.model import Risk
 from promisetrack.service import Row
+from promisetrack.tui.screens.kinds import OnARow
 from promisetrack.tui.widgets.risk_badge import badge_cell
 
 AlertKey = tuple[int, Risk, datetime]  # promise, level, the due in force
@@ -80,7 +81,7 @@ def state_text(alert: Alert, now: datetime, tz: tzinfo) -> Text:
     return Text("not acknowledged", "bold red")
 
 
-class AlertsScreen(Screen[None]):
+class AlertsScreen(OnARow, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(ALERTS_BINDINGS)
 
     def __init__(self, tz: tzinfo, rows: list[Row], raised: Mapping[AlertKey, datetime], now: datetime) -> None:

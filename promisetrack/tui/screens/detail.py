@@ -23,6 +23,7 @@ from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, Row
 from promisetrack.timeline import event_details
 from promisetrack.tui.screens.board import BOARD_BINDINGS
+from promisetrack.tui.screens.kinds import BoardKeys, FollowsEveryRead, OnARow
 from promisetrack.tui.widgets.risk_badge import RiskBadge
 
 _PROMISE_KEYS = {"app.contact", "app.reschedule", "app.done", "app.cancel", "app.reassign", "app.flag",
@@ -38,7 +39,7 @@ class CustomerLine(Static, can_focus=True):
         self.screen.run_action("customer")  # type: ignore[union-attr]
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(OnARow, FollowsEveryRead, BoardKeys, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("backspace", "app.pop_screen", "Back", show=False),
@@ -73,6 +74,10 @@ class DetailScreen(Screen[None]):
             history.add_column(label, key=key)
         self.reload()
         timeline.focus()
+
+    @property
+    def current_row(self) -> Row | None:
+        return self.row
 
     def reload(self, *, full: bool = True) -> None:
         """Read the promise again: after a change or another desk's write (``full``), or on the tick (head only)."""

@@ -33,6 +33,7 @@ from promisetrack.risk import REPEAT_BREAKER
 from promisetrack.service import Desk, Row
 from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm, BulkSaved
 from promisetrack.tui.screens.detail import DetailScreen
+from promisetrack.tui.screens.kinds import OnARow, OwnKeys, ShowsTheBoard
 from promisetrack.tui.widgets.fixed_table import FixedWidthTable
 from promisetrack.tui.widgets.risk_badge import RiskBadge, badge_cell
 
@@ -216,7 +217,7 @@ class ReviewTable(FixedWidthTable[Text]):
         self.scroll_y = scroll_y
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(REVIEW_BINDINGS)
 
     def __init__(self, desk: Desk, rows: list[Row], now: datetime, *, changed: Callable[[], None]) -> None:

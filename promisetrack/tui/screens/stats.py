@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.service import Desk
+from promisetrack.tui.screens.kinds import FollowsFigures, OwnKeys
 from promisetrack.tui.widgets.figures_table import (
     BETTER,
     NONE,
@@ -184,7 +185,7 @@ def recognition_rows(people: Sequence[Recognition]) -> list[list[Text]]:
 # ---------------------------------------------------------------- the screen
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(FollowsFigures, OwnKeys, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(STATS_BINDINGS)
 
     period_key: reactive[str] = reactive("this_month", init=False)
