@@ -200,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                                                f"({info['closed']:,} closed, {info['open']:,} open)")
         holiday = scratch_copy(data[5], scratch / "holidays5")
         settings = holiday / "settings.toml"
-        settings.write_text(settings.read_text().replace("[holidays]\n", '[holidays]\ncountry = "PT"\n', 1))
+        text = settings.read_text().replace("[holidays]\n", '[holidays]\ncountry = "PT"\n', 1)
+        settings.unlink()  # a hard link to the cached data's file (scratch_copy): a new file, not an edit in place
+        settings.write_text(text)
         holiday_add = [*pt, "--data", str(holiday), "--now", NOW, *ADD_ARGS]
         subprocess.run(holiday_add, env=env, capture_output=True, check=True)  # fills the holiday cache once
         commands["addholidays5"] = (holiday_add, env)
