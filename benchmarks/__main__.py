@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from benchmarks import board_probe, generate, taskwarrior
+from benchmarks.table import print_table, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 # rc.verbose=new-id: print the new id, as `promisetrack add` does. Taskwarrior's default adds a footnote on the
@@ -224,15 +225,15 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((labels[name], ms(result[name]), "", ""))
         ratio = result["addholidays5"] / result["add5"]
         rows.append(("promisetrack add with a country's holidays ÷ without, 5 years", f"{ratio:.2f}", "≤ 1.05",
-                     _verdict(ratio <= 1.05) + " (the holidays package is not imported: its cache is read)"))
+                     verdict(ratio <= 1.05) + " (the holidays package is not imported: its cache is read)"))
         for command in ("add", "list"):
             ratio = result[f"{command}5"] / result[f"{command}0"]
-            rows.append((f"promisetrack {command}: 5 years ÷ empty", f"{ratio:.2f}", "≤ 1.2", _verdict(ratio <= 1.2)))
+            rows.append((f"promisetrack {command}: 5 years ÷ empty", f"{ratio:.2f}", "≤ 1.2", verdict(ratio <= 1.2)))
         if tw_version:
             for command, goal in (("add", 2.0), ("list", 0.5)):
                 ratio = result[f"{command}5"] / result[f"task{command}5"]
                 rows.append((f"promisetrack {command} ÷ task {command}, 5 years", f"{ratio:.2f}", f"≤ {goal:g}",
-                             _verdict(ratio <= goal)))
+                             verdict(ratio <= goal)))
             rows.append(("the floor above ÷ task add, 5 years", f"{result['floor5'] / result['taskadd5']:.2f}", "",
                          "no Python add on this store can do better"))
         else:
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(("Textual app with the board's table of 2,000 made-up rows, nothing read: first frame",
                          ms(table_time), "", f"{table_time / bare_time:.2f} × bare"))
             rows.append(("board, 5 years: start to first frame (top row drawn)", ms(board_time), "", ""))
-            rows.append(("board start ÷ bare Textual app", f"{ratio:.2f}", "≤ 1.5", _verdict(ratio <= 1.5)))
+            rows.append(("board start ÷ bare Textual app", f"{ratio:.2f}", "≤ 1.5", verdict(ratio <= 1.5)))
             rss = [r for _, r, _ in board if r is not None]
             bare_rss = [r for _, r, _ in bare if r is not None]
             if rss and bare_rss:
@@ -269,19 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         median, p95, worst, changed = board_tick(scratch_copy(data[5], scratch / "tick5"))
         rows.append(("board minute tick, core (Desk.reassess + alerts), 2,000 open: median / p95 / worst of a day",
                      f"{median:.1f} / {p95:.1f} / {worst:.1f} ms", "≤ 5 ms",
-                     _verdict(p95 <= 5.0) + f" at p95 ({changed:.0f} rows change a tick on average)"))
+                     verdict(p95 <= 5.0) + f" at p95 ({changed:.0f} rows change a tick on average)"))
 
-    print()
-    print("| measure | result | goal | |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print(f"\n({time.monotonic() - started:.0f} s in all)")
+    print_table(rows, started)
     return 0
 
-
-def _verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from benchmarks.__main__ import (
     scratch_copy,
     time_commands,
 )
+from benchmarks.table import print_table, verdict
 
 BOARDS = 4
 WRITERS = 4
@@ -182,9 +183,9 @@ def stress(url: str, data: Path, seconds: float, env: dict[str, str]) -> list[tu
         (f"{WRITERS} writers × {seconds:g} s, {BOARDS} boards: adds acknowledged", f"{len(acked):,}", "",
          f"{len(acked) / seconds:.1f} a second; {locked} refused as locked (not acknowledged)"),
         ("… acknowledged but lost / duplicated", f"{len(lost)} / {duplicated}", "0 / 0",
-         _verdict(not lost and not duplicated)),
+         verdict(not lost and not duplicated)),
         ("… boards on the database's rows at the end", f"{converged} of {BOARDS}", f"{BOARDS} of {BOARDS}",
-         _verdict(converged == BOARDS) + f"; {sum(b.reads for b in boards)} board reads in all"
+         verdict(converged == BOARDS) + f"; {sum(b.reads for b in boards)} board reads in all"
          + (f"; {len(errors)} errors: {errors[0][:80]}" if errors else "")),
     ]
 
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((f"promisetrack {command}: files / PostgreSQL",
                              f"{ms(result[f'{command} files'])} / {ms(result[f'{command} pg'])}", "", ""))
                 rows.append((f"promisetrack {command}: PostgreSQL ÷ files", f"{ratio:.2f}", "≤ 1.5",
-                             _verdict(ratio <= 1.5)))
+                             verdict(ratio <= 1.5)))
 
             from promisetrack.service import open_desk
 
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(("board: start to first frame, files / PostgreSQL", f"{ms(file_time)} / {ms(pg_time)}",
                              "", ""))
                 rows.append(("board first frame: PostgreSQL ÷ files", f"{pg_time / file_time:.2f}", "≤ 1",
-                             _verdict(pg_time <= file_time)))
+                             verdict(pg_time <= file_time)))
             else:
                 note = next(n for t, _, n in on_files + on_pg if t is None)
                 rows.append(("board first frame", "not measured", "", note[:120]))
@@ -264,23 +265,15 @@ def main(argv: list[str] | None = None) -> int:
             p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
             rows.append((f"a change on one desk → on another's board (NOTIFY, wait, Desk.board()), {len(times)} "
                          "changes: median / p95", f"{ms(statistics.median(times))} / {ms(p95)}", "≤ 1 s",
-                         _verdict(p95 <= 1.0)))
+                         verdict(p95 <= 1.0)))
             rows += stress(url, empty, args.duration, env)
         finally:
             server.cleanup()  # type: ignore[attr-defined]
             shutil.rmtree(scratch / "pg", ignore_errors=True)
 
-    print()
-    print("| measure | result | goal | |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print(f"\n({time.monotonic() - started:.0f} s in all)")
+    print_table(rows, started)
     return 0
 
-
-def _verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
 
 
 if __name__ == "__main__":

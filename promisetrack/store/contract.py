@@ -16,7 +16,7 @@ writer holds the store past the timeout, and never leaves a half-written change 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +36,31 @@ class Snapshot:
     kudos: list[Record] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     history: dict[str, Any] | None = None  # the summary of archived promises (history.py); None: not kept yet
+
+
+class LazyRecords(Mapping[int, Record]):
+    """Records by id, read on first use (a snapshot's customers: the board and ``list`` never use them)."""
+
+    def __init__(self, load: Callable[[], dict[int, Record]]) -> None:
+        self._load = load
+        self._records: dict[int, Record] | None = None
+
+    def _all(self) -> dict[int, Record]:
+        if self._records is None:
+            self._records = self._load()
+        return self._records
+
+    def __getitem__(self, key: int) -> Record:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 class StoreTx(Protocol):

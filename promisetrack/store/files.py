@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from promisetrack import gctuning
 from promisetrack.errors import DataError, StoreLockedError
-from promisetrack.store.contract import Snapshot
+from promisetrack.store.contract import LazyRecords, Snapshot
 
 if TYPE_CHECKING:
     from tinydb import TinyDB
@@ -239,7 +239,7 @@ class FileStore:
         kudos = tables.get("kudos", {})
         return Snapshot(
             promises=_by_id(tables.get("promises", {})),
-            customers=_LazyCustomers(self, tables.get("customers", {})),
+            customers=LazyRecords(_Registry(self, tables.get("customers", {})).all),
             kudos=[kudos[key] for key in sorted(kudos, key=int)],
             meta=_full_meta(tables),
             history=tables.get(HISTORY_TABLE, {}).get("1"),
@@ -702,31 +702,6 @@ class _RegistryView(Mapping):
 
     def __repr__(self) -> str:
         return repr(self._registry.all())
-
-
-class _LazyCustomers(Mapping):
-    """A snapshot's customers, read from the customer files on first use (the board and ``list`` never use them)."""
-
-    def __init__(self, store: FileStore, legacy: Mapping[str, dict[str, Any]]) -> None:
-        self._registry = _Registry(store, legacy)
-        self._records: dict[int, dict[str, Any]] | None = None
-
-    def _all(self) -> dict[int, dict[str, Any]]:
-        if self._records is None:
-            self._records = self._registry.all()
-        return self._records
-
-    def __getitem__(self, cid: int) -> dict[str, Any]:
-        return self._all()[cid]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __repr__(self) -> str:
-        return repr(self._all())
 
 
 class _TableView(Mapping):

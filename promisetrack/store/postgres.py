@@ -34,7 +34,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
 from promisetrack.errors import DataError, StoreLockedError
-from promisetrack.store.contract import Snapshot
+from promisetrack.store.contract import LazyRecords, Snapshot
 
 STAFF_ROLE = "promisetrack_staff"  # the group role every staff login is in: it holds the table privileges
 CHANNEL = "promisetrack"
@@ -435,7 +435,7 @@ class PostgresStore:
                 kudos = [doc for (doc,) in conn.execute("SELECT doc FROM kudos ORDER BY seq")]
                 row = conn.execute("SELECT doc FROM history WHERE shop = pt_shop()").fetchone()
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        return Snapshot(promises=promises, customers=_LazyCustomers(self), kudos=kudos,
+        return Snapshot(promises=promises, customers=LazyRecords(self.read_customers), kudos=kudos,
                         meta={**meta, "schema": SCHEMA_VERSION}, history=row[0] if row else None)
 
     def read_customers(self) -> dict[int, dict[str, Any]]:
@@ -732,28 +732,6 @@ class _ReadOnly(Mapping):
 
     def values(self):  # type: ignore[no-untyped-def, override]
         return self._data.values()
-
-
-class _LazyCustomers(Mapping):
-    """A snapshot's customers, read on first use."""
-
-    def __init__(self, store: PostgresStore) -> None:
-        self._store = store
-        self._records: dict[int, dict[str, Any]] | None = None
-
-    def _all(self) -> dict[int, dict[str, Any]]:
-        if self._records is None:
-            self._records = self._store.read_customers()
-        return self._records
-
-    def __getitem__(self, cid: int) -> dict[str, Any]:
-        return self._all()[cid]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
