@@ -47,6 +47,8 @@ def demo_dir() -> Path:
                  f"categories = [{categories}]")
         .replace('default_category = "other"', f'default_category = "{spec["categories"][0]}"')
         .replace("daily_capacity = 8", "daily_capacity = 6")
+        .replace('[desk]\n# The desk\'s name and phone: the prepared notices sign with them ({desk}, {desk_phone}).\n'
+                 'name = ""\nphone = ""', f'[desk]\nname = "{spec["desk"]}"\nphone = "{spec["desk_phone"]}"')
     )
     (path / SETTINGS_FILE).write_text(text, encoding="utf-8")
     return path

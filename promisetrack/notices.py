@@ -85,6 +85,7 @@ def fill(name: str, text: str, p: Promise, due_text: str, new_due_text: str, des
         "owner": p.owner, "desk": desk, "desk_phone": desk_phone,
     }
     body = " ".join(text.format_map(values).split())
+    body = body.rstrip(" ,;—-")  # a desk without a name or phone: no dangling "— Ana," at the end
     subject = f"{desk + ': ' if desk else ''}{p.what} (ref {p.id})"
     return Notice(name, subject, body, p.customer.email, p.customer.phone)
 

@@ -79,3 +79,8 @@ def test_the_notice_command_prints_the_text_for_scripts(signed: Desk, capsys: py
     assert cli.main(["--data", data, "--now", "2026-11-23T10:30", "notice", "1001", "--template", "nope"]) == 2
     assert "no template 'nope': the desk has running_late, new_date_agreed" in capsys.readouterr().err
     assert signed.get(1001).events[-1].kind.value == "created"  # printing a notice logs nothing
+
+
+def test_a_desk_without_name_or_phone_leaves_no_dangling_signature(desk: Desk) -> None:
+    promise, _ = desk.add("Bo", "Fix the laptop", "fri")
+    assert desk.notice(promise.id, "ready_for_collection").body.endswith("is ready for collection. — ana")

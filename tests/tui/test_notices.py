@@ -34,6 +34,7 @@ async def test_choose_edit_and_copy_a_notice(app: PromiseTrackApp, seeded: Desk,
         await pilot.pause()
         note = form.query_one("#note", Input)
         assert note.value.startswith("Hello Maria Lopez, about Call back with the repair quote (our ref 1002)")
+        assert str(form.query_one("#note-full").render()) == note.value  # the whole notice, under its field
         note.focus()
         note.action_end()
         await type_text(pilot, " Call us.")

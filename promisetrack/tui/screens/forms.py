@@ -210,6 +210,9 @@ def warnings_content(warnings: list[str]) -> Content:
     return Content("\n").join(lines)
 
 
+NOTE_SHOWN = 60  # a note longer than this (a prepared notice) is shown whole under its one-line field
+
+
 class ContactForm(FormScreen):
     """Log a contact; or pick a prepared notice, edit it, and copy it, open it in the mail client or as an SMS —
     which logs it as a contact with its channel and the text sent."""
@@ -230,6 +233,7 @@ class ContactForm(FormScreen):
                                        id="channel", compact=True))
         yield field("Note", Input(placeholder="what was said, e.g. told her the part arrives Tuesday", id="note",
                     compact=True))
+        yield Static("", id="note-full", classes="hint")  # a notice is longer than the field: the whole of it
         with Horizontal(classes="form-buttons", id="sends"):
             for key, label in self.SENDS.items():
                 yield Button(label, id=f"send-{key}", compact=True)
@@ -258,7 +262,9 @@ class ContactForm(FormScreen):
         self.action_save()
 
     def problems(self) -> list[str]:
-        return [m for m in [self.check(lambda: clean_text(self.value("#note"), "note"))] if m]
+        note = self.value("#note")
+        put(self.query_one("#note-full", Static), Content(note) if len(note) > NOTE_SHOWN else "")
+        return [m for m in [self.check(lambda: clean_text(note, "note"))] if m]
 
     def job(self) -> Job:
         assert self.row is not None
