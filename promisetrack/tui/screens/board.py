@@ -26,7 +26,8 @@ from promisetrack.tui.widgets.summary_bar import Summary, SummaryBar
 # The board's keys: they feed the footer, the help screen and the command palette (app.get_system_commands).
 BOARD_BINDINGS = [
     Binding("n", "app.new", "New", tooltip="make a new promise"),
-    Binding("c", "app.contact", "Contact", tooltip="log a contact with the customer"),
+    Binding("c", "app.contact", "Contact",
+            tooltip="contact the customer: a prepared notice (copy, mail, SMS) or a note"),
     Binding("r", "app.reschedule", "Reschedule", tooltip="agree a new due with the customer"),
     Binding("d", "app.done", "Done", tooltip="the promise was kept (csat 1–5 optional)"),
     Binding("x", "app.cancel", "Cancel", tooltip="cancel the promise (a reason is required)"),
