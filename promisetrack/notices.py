@@ -41,10 +41,15 @@ DEFAULT_TEMPLATES = {
 def template_problem(name: str, text: str) -> str | None:
     """Why a template cannot be used (an unknown placeholder, a stray brace), or None."""
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+        parts = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(text)
+                 if field is not None]
     except ValueError as exc:
         return f"template {name!r} is not valid ({exc}); write a literal brace as {{{{ or }}}}"
-    for field in fields:
+    for field, spec, conversion in parts:
+        if spec or conversion:
+            shown = f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            return f"template {name!r} uses {shown}: a placeholder is a name alone, like {{{field}}}"
+    for field, _, _ in parts:
         if field not in PLACEHOLDERS:
             known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
             return f"template {name!r} uses {{{field}}}, which is not a placeholder (known: {known})"

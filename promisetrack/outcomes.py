@@ -11,8 +11,8 @@ def due_periods(p: Promise) -> list[tuple[datetime, datetime]]:
     """Each due that was in force, as (moment it was set, due): creation first, then every reschedule.
 
     Waiting on the customer is not a reschedule: a resume moves the due in force on by the business time waited,
-    within the same period — unless that due had already passed when the waiting began (then it passed in force,
-    and the moved due is a period of its own from the start of the waiting)."""
+    within the same period — unless that due had already passed when the waiting began: then it passed in force, and
+    stays the due of its period."""
     periods = [(p.created_at, p.original_due)]
     waiting_since: datetime | None = None
     for e in p.effective_events():
@@ -22,12 +22,8 @@ def due_periods(p: Promise) -> list[tuple[datetime, datetime]]:
             waiting_since = e.at
         elif e.kind is EventKind.RESUMED:
             set_at, due = periods[-1]
-            moved = datetime.fromisoformat(e.data["due"])
-            since = waiting_since or e.at
-            if due > since:
-                periods[-1] = (set_at, moved)
-            else:
-                periods.append((since, moved))
+            if due > (waiting_since or e.at):  # a due that had passed before the wait stays passed, as it was
+                periods[-1] = (set_at, datetime.fromisoformat(e.data["due"]))
             waiting_since = None
     return periods
 
@@ -53,9 +49,8 @@ def derive_outcome(p: Promise) -> Outcome | None:
         passed = due < in_force_until
         if passed and not any(set_at < at <= due for at in contacts):
             return Outcome.BROKEN
-    if not rescheduled(p):  # the due in force is the original one, moved on by any waiting
-        # two periods without a reschedule: the due had passed (with notice) before a wait began
-        return Outcome.KEPT if len(periods) == 1 and p.closed_at <= p.due else Outcome.LATE_NOTIFIED
+    if not rescheduled(p):  # the due in force is the original one, moved on by any waiting that began before it
+        return Outcome.KEPT if p.closed_at <= periods[-1][1] else Outcome.LATE_NOTIFIED
     if p.closed_at <= p.due:
         return Outcome.RENEGOTIATED
     return Outcome.LATE_NOTIFIED

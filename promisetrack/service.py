@@ -855,9 +855,13 @@ class Desk:
         warnings = notes + self.check_promise(due_at, current.owner, current.category, current.id,
                                       customer=current.customer.id)
 
-        def event(p: Promise) -> Event:
+        def event(p: Promise) -> list[Event]:  # a new due agreed ends any wait on the customer first
             self._require_open(p, "rescheduled")
-            return self._event(EventKind.RESCHEDULED, due=due_at.isoformat(), previous=p.due.isoformat(), note=text)
+            ended = self._end_wait(p)
+            if ended:
+                apply(p, ended[0])
+            return [*ended, self._event(EventKind.RESCHEDULED, due=due_at.isoformat(), previous=p.due.isoformat(),
+                                        note=text)]
 
         return self._change(pid, event), warnings
 

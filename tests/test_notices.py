@@ -84,3 +84,9 @@ def test_the_notice_command_prints_the_text_for_scripts(signed: Desk, capsys: py
 def test_a_desk_without_name_or_phone_leaves_no_dangling_signature(desk: Desk) -> None:
     promise, _ = desk.add("Bo", "Fix the laptop", "fri")
     assert desk.notice(promise.id, "ready_for_collection").body.endswith("is ready for collection. — ana")
+
+
+def test_a_format_spec_or_conversion_is_refused_when_the_settings_load() -> None:
+    for text in ("Due {due:%d/%m}", "Ref {id:d}", "Hi {customer!r}"):
+        with pytest.raises(DataError, match="a placeholder is a name alone"):
+            settings_from_toml(f'[templates]\nbad = "{text}"\n')

@@ -196,3 +196,24 @@ def test_wait_resume_and_the_report_through_the_cli(data_dir, capsys: pytest.Cap
     report = run("report", "--week", "2026-W48", now="2026-11-24T09:00")
     assert ("waiting on the customer, by category: promises that waited, business hours in all / median\n"
             "  repair                    1       2.0 / 2.0\n") in report
+
+
+def test_a_customer_told_before_the_due_passed_is_not_broken_by_a_later_wait(desk: Desk, clock: FixedClock) -> None:
+    promise, _ = desk.add("Cy", "Call back", "2026-11-23 12:00")
+    clock.set(at(23, 11, 0))
+    desk.contact(promise.id, "it will be this afternoon")
+    clock.set(at(23, 15, 0))  # overdue, the customer knows
+    desk.wait(promise.id, "send the serial number")
+    clock.set(at(23, 16, 0))
+    desk.resume(promise.id)
+    clock.set(at(23, 16, 10))
+    assert derive_outcome(desk.done(promise.id)) is Outcome.LATE_NOTIFIED  # as it would be without the wait
+
+
+def test_a_new_due_agreed_while_waiting_ends_the_wait_and_stands(desk: Desk, clock: FixedClock, repair: int) -> None:
+    desk.wait(repair, "choose the colour")
+    clock.set(at(26, 10, 0))
+    promise, _ = desk.reschedule(repair, "2026-11-27 17:00", "agreed Friday")
+    assert promise.waiting_since is None and promise.due == at(27, 17, 0)
+    assert [e.kind for e in promise.events][-2:] == [EventKind.RESUMED, EventKind.RESCHEDULED]
+    assert desk.row(repair).risk is not Risk.WAITING

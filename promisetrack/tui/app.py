@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the other screens are imported when first opened: the board
 T = TypeVar("T")
 FirstRead = tuple[object, datetime, list[Row]]  # the data file's version, the moment and the board's rows
 ROLE_PLAY_STEP = timedelta(hours=1)
-_SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.OK: 2}
+_SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.WAITING: 2, Risk.OK: 2}  # waiting is no worse than ok
 _NOT_READ = object()  # the version before the first read (the data file may not exist: version None)
 
 
@@ -46,7 +46,7 @@ def turned_worse(old: Risk | None, new: Risk | None) -> bool:
     """Did a promise we already knew become at risk or overdue?"""
     if old is None or new is None:
         return False
-    return _SEVERITY[new] < _SEVERITY[old]
+    return new in (Risk.AT_RISK, Risk.OVERDUE) and _SEVERITY[new] < _SEVERITY[old]
 
 
 def palette_title(binding: Binding) -> str:
@@ -374,8 +374,9 @@ class PromiseTrackApp(App[int]):
     def action_acknowledge(self) -> None:
         row = self._alerting_row("acknowledge")
         if row is not None:
-            key = alert_key(row)
-            self._acknowledge(row.promise.id, self.raised.get(key) if key else None)
+            key = alert_key(row)  # an overdue alert came up at the due (the service's default); an at-risk one when
+            raised = self.raised.get(key) if key and row.risk is Risk.AT_RISK else None  # this board saw it turn
+            self._acknowledge(row.promise.id, raised)
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _acknowledge(self, pid: int, raised: datetime | None) -> None:

@@ -170,3 +170,21 @@ async def test_w_puts_a_promise_on_waiting_and_again_resumes_it(
         promise = seeded.get(1002)
         assert promise.waiting_since is None and promise.due == at(23, 15, 0)  # 11:30 + 3.5 business hours
         assert "waiting" not in summary(app)
+
+
+async def test_the_board_keeps_ticking_with_a_promise_waiting(
+    app: PromiseTrackApp, seeded: Desk, clock: FixedClock, rings: list[int]
+) -> None:
+    seeded.wait(1004, "send the receipt")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        app.clear_notifications()
+        seeded.wait(1005, "pay the deposit")  # another terminal: ok → waiting is no alert
+        app.watch_file()
+        await settle(pilot)
+        clock.set(at(23, 10, 45))
+        app.tick()
+        await pilot.pause()
+        assert cell(app, 1005, "risk").startswith(" WAITING ")
+        assert cell(app, 1004, "risk") == " WAITING  waiting 15m: send the receipt"  # the words move on
+        assert not any(t.startswith("Now") or "failed" in t for t in toasts(app))

@@ -243,7 +243,12 @@ class ContactForm(FormScreen):
         if event.value is Select.BLANK or self.row is None:
             self.notice = None
             return
-        self.notice = self.desk.notice(self.row.promise.id, str(event.value))
+        try:
+            self.notice = self.desk.notice(self.row.promise.id, str(event.value))
+        except (PromiseError, DataError) as exc:
+            self.notice = None
+            self.show_error(exc.message)
+            return
         self.query_one("#note", Input).value = self.notice.body
 
     @on(Button.Pressed, "#sends Button")
@@ -277,6 +282,10 @@ class ContactForm(FormScreen):
             return Saved(pid, f"{pid}: contact logged ({channel})")
 
         return save
+
+    def _failed(self, message: str) -> None:
+        self.send_via = ""  # not logged: nothing goes out, and a later plain save does not send it either
+        super()._failed(message)
 
     def _saved(self, saved: Saved) -> None:
         """Logged: now the text goes out as chosen (the mail client or the SMS app opens; the clipboard is filled,
