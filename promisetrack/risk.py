@@ -234,11 +234,12 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     return Assessment(level, tuple(reasons), recheck)
 
 
-def level_of_record(doc: Mapping[str, Any], now: datetime, ctx: RiskContext) -> Risk:
+def level_of_record(doc: Mapping[str, Any], now: datetime, ctx: RiskContext, at_now: int | None = None) -> Risk:
     """The level ``assess`` gives the open promise of stored record ``doc`` at ``now``, worked out from the record
     without building the promise or any reason's words: the board's header counts need every promise's level, its
     first screen the reasons of a screenful only. The same rules in the same terms as ``assess``;
-    tests/service/test_first_board.py holds the two together."""
+    tests/reliability/test_first_board.py holds the two together. ``at_now``: ``now``'s position on the calendar's
+    open-time axis, for a caller that asks about many records at one moment."""
     since = doc.get("waiting_since")
     if since:
         until = doc.get("waiting_until")
@@ -262,7 +263,9 @@ def level_of_record(doc: Mapping[str, Any], now: datetime, ctx: RiskContext) -> 
             contact = at if contact is None else max(contact, at)
         elif kind == "resumed":
             resumed = datetime.fromisoformat(event["at"])
-    at_now, at_due, at_set = cal.open_time(now), cal.open_time(due), cal.open_time(set_at)
+    if at_now is None:
+        at_now = cal.open_time(now)
+    at_due, at_set = cal.open_time(due), cal.open_time(set_at)
     remaining = (at_due - at_now) / 1e6
     window = max(at_due - at_set, 0) / 1e6
     threshold = max(s.warn_hours.get(doc["category"], s.min_hours) * HOUR, s.window_fraction * window)

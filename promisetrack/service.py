@@ -466,9 +466,10 @@ class Desk:
         context = self._context(live, now)
         keys: list[tuple[int, datetime, int]] = []
         counts = dict.fromkeys(Risk, 0)
+        at_now = context.calendar.open_time(now)
         with _stored_records(self.store):
             for pid, doc in live.open_records():
-                level = level_of_record(doc, now, context)
+                level = level_of_record(doc, now, context, at_now)
                 counts[level] += 1
                 keys.append((_RISK_ORDER[level], datetime.fromisoformat(doc["due"]), pid))
         keys.sort()

@@ -7,7 +7,7 @@ the file watch are wrapped so that an error becomes a toast (and a log line), ne
 
 from __future__ import annotations
 
-import shutil
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -538,6 +538,14 @@ def _names(rows: list[Row], shown: int = 5) -> str:
     return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
+def _terminal_lines(default: int = 50) -> int:
+    """How many rows make a screenful of the board (at most the terminal's lines)."""
+    try:
+        return os.get_terminal_size(1).lines or default
+    except (OSError, ValueError):
+        return default
+
+
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
@@ -557,7 +565,7 @@ def board_app(desk: Desk, *, role_play: bool = False) -> PromiseTrackApp:
     collecting = gctuning.pause_for_start()
     try:
         version, now = desk.version(), desk.now()
-        first = (version, now, desk.first_board(now, shutil.get_terminal_size().lines))
+        first = (version, now, desk.first_board(now, _terminal_lines()))
     except BaseException:
         if collecting:
             gctuning.resume()
