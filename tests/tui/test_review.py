@@ -11,17 +11,20 @@ On top of the board's seeded desk (tests/tui/conftest.py), at Mon 23 Nov 10:30:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from promisetrack.clock import FixedClock
+from promisetrack.dates import describe_due
 from promisetrack.service import Desk, open_desk
 from promisetrack.tui.app import PromiseTrackApp, palette_title
 from promisetrack.tui.screens.board import BoardScreen
 from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm
 from promisetrack.tui.screens.detail import DetailScreen
-from promisetrack.tui.screens.review import REVIEW_BINDINGS, ReviewScreen
+from promisetrack.tui.screens.review import REVIEW_BINDINGS, Instants, ReviewScreen, elapsed
 from tests.conftest import MONDAY, at
 from tests.tui.conftest import SIZE, settle, toasts, type_text
 
@@ -318,3 +321,18 @@ async def test_a_promise_turning_at_risk_is_added_without_clearing_the_table(
         assert keys(app) == ["owner:ana", "1007", "1002", "owner:ben", "1006", "1001", "1003"]
         assert line(app, "owner:ben").split(" | ")[3] == "2 overdue · 1 at risk"
         assert table.cursor_key == "1001"
+
+
+def test_a_ticks_words_are_the_review_functions_words() -> None:
+    """The tick works out ages and times left from microseconds, once per whole minute: the words are the same."""
+    instants = Instants()
+    now = MONDAY
+    offsets = [timedelta(seconds=s, microseconds=u) for s in (0, 59, 60, 61, 3599, 3600, 3660, 86399, 86400, 90000,
+                                                              7 * 86400 + 3599) for u in (-1, 0, 1)]
+    for tick in range(3):
+        now = MONDAY + timedelta(minutes=tick, microseconds=tick)
+        instants.at(now)
+        for offset in offsets:
+            for moment in (now + offset, now - offset):
+                assert instants.age(moment) == elapsed(moment, now), (moment, now)
+                assert instants.due(moment) == describe_due(moment, now), (moment, now)

@@ -11,9 +11,9 @@ The screen reads nothing itself: the app hands it the board's rows on every read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import ClassVar, NamedTuple
 
 from rich.console import JustifyMethod
@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from promisetrack.dates import describe_due, format_due
+from promisetrack.dates import describe_due, describe_seconds, format_due
 from promisetrack.errors import DataError
 from promisetrack.model import Risk
 from promisetrack.risk import REPEAT_BREAKER
@@ -66,7 +66,58 @@ REVIEW_BINDINGS = [
 
 def elapsed(since: datetime, now: datetime) -> str:
     """Time from ``since`` to ``now`` in the largest whole unit: ``45m``, ``5h``, ``3d``."""
-    seconds = max((now.astimezone(UTC) - since.astimezone(UTC)).total_seconds(), 0)
+    return age_text((now.astimezone(UTC) - since.astimezone(UTC)).total_seconds())
+
+
+class Instants:
+    """Moments as whole microseconds since the epoch, each worked out once: a tick asks the age and the time left of
+    every promise on the review, and the difference of two of these is exact (as a ``timedelta``'s)."""
+
+    def __init__(self) -> None:
+        self._micros: dict[datetime, int] = {}
+        self._ages: dict[int, str] = {}
+        self._dues: dict[tuple[bool, int], str] = {}
+        self.now = 0  # the moment of the tick
+
+    def __call__(self, moment: datetime) -> int:
+        found = self._micros.get(moment)
+        if found is None:
+            found = self._micros[moment] = (moment - _EPOCH) // _MICROSECOND
+        return found
+
+    def at(self, now: datetime) -> Instants:
+        self.now = (now - _EPOCH) // _MICROSECOND
+        return self
+
+    def age(self, since: datetime) -> str:
+        """``elapsed(since, now)``: its words depend on the whole minutes only, so each is worked out once."""
+        seconds = max((self.now - self(since)) / 1e6, 0)
+        minutes = int(seconds // 60)
+        found = self._ages.get(minutes)
+        if found is None:
+            found = self._ages[minutes] = age_text(seconds)
+        return found
+
+    def due(self, due: datetime) -> str:
+        """``describe_due(due, now)``: its words depend on the sign and the whole minutes only (within a minute past
+        the due: "due now")."""
+        seconds = (self(due) - self.now) / 1e6
+        if -60 < seconds <= 0:
+            return "due now"
+        key = (seconds > 0, int(abs(seconds) // 60))
+        found = self._dues.get(key)
+        if found is None:
+            found = self._dues[key] = describe_seconds(seconds)
+        return found
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def age_text(seconds: float) -> str:
+    """``elapsed`` of ``seconds``."""
+    seconds = max(seconds, 0)
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86400:
@@ -86,13 +137,15 @@ def review_groups(rows: Iterable[Row], *, by_shop: bool = False) -> dict[str, li
     """Overdue and at-risk promises by owner (owners in name order) — by shop, then owner, with ``by_shop`` (the same
     name may be staff in two shops) — oldest (first made) first within each; those of repeat breakers first, in a
     group of their own (``REPEAT_GROUP``), oldest first."""
-    wanted = [r for r in rows if r.risk in REVIEWED]
+    wanted = [r for r in rows if r.assessment is not None and r.assessment.level in REVIEWED]
     wanted.sort(key=lambda r: (r.promise.shop.casefold() if by_shop else "", r.promise.owner.casefold(),
                                r.promise.owner, r.promise.created_at, r.promise.id))
-    breakers = sorted((r for r in wanted if repeat_breaker(r)), key=lambda r: (r.promise.created_at, r.promise.id))
+    breaking = {r.promise.id for r in wanted if repeat_breaker(r)}
+    breakers = sorted((r for r in wanted if r.promise.id in breaking),
+                      key=lambda r: (r.promise.created_at, r.promise.id))
     groups: dict[str, list[Row]] = {REPEAT_GROUP: breakers} if breakers else {}
     for row in wanted:
-        if not repeat_breaker(row):
+        if row.promise.id not in breaking:
             key = f"{row.promise.shop}{SHOP_SEPARATOR}{row.promise.owner}" if by_shop else row.promise.owner
             groups.setdefault(key, []).append(row)
     return groups
@@ -144,15 +197,47 @@ class Line:
             style = "bold underline red" if v.owner == REPEAT_GROUP else "bold underline"
             return (_cell(v.mark, "bold"), _cell("▼", "bold"), _cell(group_title(v.owner), style),
                     _cell(v.summary, "bold"), _cell(""), _cell(""), _cell(""))
-        due = _cell(f"{v.due_words:<11}", "bold red" if v.level is Risk.OVERDUE else "")
-        if not v.compact:
-            due.append(" " + v.due_time)
-        customer = _cell("")
-        if v.complaint:
-            customer.append("! ", style="bold magenta")
-        customer.append(v.customer)
-        return (_cell(MARK if v.marked else "", "bold green"), _cell(str(v.pid)), customer, _cell(v.what),
-                _cell(v.age, justify="right"), due, badge_cell(v.level, v.reasons, with_reasons=not v.compact))
+        return tuple(draw(v) for _, draw in _PROMISE_CELLS.values())
+
+    def changed_cells(self, before: Line) -> Iterator[tuple[str, Text]]:
+        """The columns whose cells differ from ``before``'s (a line of the same key), with their new cells."""
+        new, old = self.view, before.view
+        if isinstance(new, PromiseView) and isinstance(old, PromiseView):
+            for column, (depends, draw) in _PROMISE_CELLS.items():
+                if depends(new) != depends(old):
+                    yield column, draw(new)
+            return
+        for column, cell, was in zip(COLUMNS, self.cells, before.cells, strict=True):
+            if (cell.plain, cell.style, cell.spans) != (was.plain, was.style, was.spans):
+                yield column, cell
+
+
+def _due_cell(v: PromiseView) -> Text:
+    due = _cell(f"{v.due_words:<11}", "bold red" if v.level is Risk.OVERDUE else "")
+    if not v.compact:
+        due.append(" " + v.due_time)
+    return due
+
+
+def _customer_cell(v: PromiseView) -> Text:
+    customer = _cell("")
+    if v.complaint:
+        customer.append("! ", style="bold magenta")
+    customer.append(v.customer)
+    return customer
+
+
+# Per column of a promise's line: the values its cell depends on, and how to draw it (redrawn only when they change).
+_PROMISE_CELLS: dict[str, tuple[Callable[[PromiseView], object], Callable[[PromiseView], Text]]] = {
+    "mark": (lambda v: v.marked, lambda v: _cell(MARK if v.marked else "", "bold green")),
+    "id": (lambda v: v.pid, lambda v: _cell(str(v.pid))),
+    "customer": (lambda v: (v.complaint, v.customer), _customer_cell),
+    "what": (lambda v: v.what, lambda v: _cell(v.what)),
+    "age": (lambda v: v.age, lambda v: _cell(v.age, justify="right")),
+    "due": (lambda v: (v.due_words, v.due_time, v.level, v.compact), _due_cell),
+    "risk": (lambda v: (v.level, v.reasons, v.compact),
+             lambda v: badge_cell(v.level, v.reasons, with_reasons=not v.compact)),
+}
 
 
 def owner_line(owner: str, rows: Sequence[Row], marked: set[int]) -> Line:
@@ -164,13 +249,18 @@ def owner_line(owner: str, rows: Sequence[Row], marked: set[int]) -> Line:
 
 
 def promise_line(row: Row, now: datetime, tz: tzinfo, marked: bool, compact: bool,
-                 due_time: Callable[[datetime], str] | None = None) -> Line:
-    """``due_time``: ``format_due`` at ``now`` (``DueTimes.at``, which works each due out once a day)."""
+                 due_time: Callable[[datetime], str] | None = None, instants: Instants | None = None) -> Line:
+    """``due_time``: ``format_due`` at ``now`` (``DueTimes.at``, which works each due out once a day); ``instants``:
+    the moments in microseconds, set ``at`` now (the same words, worked out once, for a tick over every line)."""
     p, a = row.promise, row.assessment
+    if instants is None:
+        age, due_words = elapsed(p.created_at, now), describe_due(p.due, now)
+    else:
+        age, due_words = instants.age(p.created_at), instants.due(p.due)
     return Line(str(p.id), PromiseView(
-        p.id, marked, p.complaint, p.customer.name, p.what, elapsed(p.created_at, now), describe_due(p.due, now),
+        p.id, marked, p.complaint, p.customer.name, p.what, age, due_words,
         "" if compact else (due_time(p.due) if due_time else format_due(p.due, now, tz)),
-        row.risk, a.reasons if a else (), compact,
+        a.level if a else None, a.reasons if a else (), compact,
     ))
 
 
@@ -243,9 +333,8 @@ class ReviewTable(FixedWidthTable[Text]):
             if before is None:
                 self.add_row(*line.cells, key=line.key)
             elif before.view != line.view:
-                for column, cell, was in zip(COLUMNS, line.cells, before.cells, strict=True):
-                    if (cell.plain, cell.style, cell.spans) != (was.plain, was.style, was.spans):
-                        self.update_cell(line.key, column, cell)
+                for column, cell in line.changed_cells(before):
+                    self.update_cell(line.key, column, cell)
         order = [line.key for line in lines]
         moved = order != [line.key for line in self.lines]
         self.lines = lines
@@ -278,6 +367,7 @@ class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
             self.shops = []
         self.shop: str | None = None  # the shop shown (h), None: every shop
         self.due_times = DueTimes(desk.calendar.tz)
+        self.instants = Instants()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="review-head")
@@ -308,10 +398,12 @@ class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
     def _redraw(self) -> None:
         tz, table = self.desk.calendar.tz, self.table
         due_time, marked, compact = self.due_times.at(self.now), self.marked, table.compact
+        instants = self.instants.at(self.now)
         lines: list[Line] = []
         for owner, rows in self.groups.items():
             lines.append(owner_line(owner, rows, marked))
-            lines += [promise_line(r, self.now, tz, r.promise.id in marked, compact, due_time) for r in rows]
+            lines += [promise_line(r, self.now, tz, r.promise.id in marked, compact, due_time, instants)
+                      for r in rows]
         table.show(lines)
         reviewed = [r for rows in self.groups.values() for r in rows]
         owners = len({r.promise.owner for r in reviewed})
