@@ -313,9 +313,10 @@ class Desk:
         live = live or self._load()
         leads = self._leads_at(live, now or self.now())
         if live.context is None or live.context_leads != leads:
-            loads = ((doc["owner"], datetime.fromisoformat(doc["due"]), pid) for pid, doc in live.open_records())
-            live.context = context_from(loads, leads, self.calendar, self.settings,
-                                        repeat_breakers=self._repeat_breakers(live))
+            breakers = self._repeat_breakers(live)
+            with _stored_records(self.store):
+                loads = [(doc["owner"], datetime.fromisoformat(doc["due"]), pid) for pid, doc in live.open_records()]
+            live.context = context_from(loads, leads, self.calendar, self.settings, repeat_breakers=breakers)
             live.context_leads = leads
         return live.context
 
