@@ -386,7 +386,11 @@ def describe_due(due: datetime, now: datetime) -> str:
 
     Less than a minute ahead is ``in 0m``; from the due itself until a minute past it, ``due now``.
     """
-    seconds = (due.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
+    return describe_seconds((due.astimezone(UTC) - now.astimezone(UTC)).total_seconds())
+
+
+def describe_seconds(seconds: float) -> str:
+    """``describe_due`` of a due ``seconds`` from now (negative: past)."""
     if -60 < seconds <= 0:
         return "due now"
     amount = whole_units(abs(seconds))

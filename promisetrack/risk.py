@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promisetrack.calendar import BusinessCalendar, micros, wall
 from promisetrack.clock import shift
@@ -232,6 +232,61 @@ def assess(p: Promise, now: datetime, ctx: RiskContext) -> Assessment:
     recheck = _earliest(*moments, *(m for m in word_turns if m > now), p.due)
     level = Risk.AT_RISK if reasons else Risk.OK
     return Assessment(level, tuple(reasons), recheck)
+
+
+def level_of_record(doc: Mapping[str, Any], now: datetime, ctx: RiskContext, at_now: int | None = None) -> Risk:
+    """The level ``assess`` gives the open promise of stored record ``doc`` at ``now``, worked out from the record
+    without building the promise or any reason's words: the board's header counts need every promise's level, its
+    first screen the reasons of a screenful only. The same rules in the same terms as ``assess``;
+    tests/reliability/test_first_board.py holds the two together. ``at_now``: ``now``'s position on the calendar's
+    open-time axis, for a caller that asks about many records at one moment."""
+    since = doc.get("waiting_since")
+    if since:
+        until = doc.get("waiting_until")
+        return Risk.WAITING if until is None or now <= datetime.fromisoformat(until) else Risk.AT_RISK
+    due = datetime.fromisoformat(doc["due"])
+    if now > due:
+        return Risk.OVERDUE
+    cal, s = ctx.calendar, ctx.settings
+    if (doc.get("blocked") or ctx.load_of(doc["owner"], due, int(doc["id"])) > s.daily_capacity
+            or int(doc["customer"]["id"]) in ctx.repeat_breakers):
+        return Risk.AT_RISK
+    created = datetime.fromisoformat(doc["created_at"])
+    set_at, contact, resumed = created, None, None
+    for event in _effective_records(doc.get("events") or ()):
+        kind = event["kind"]
+        if kind == "rescheduled":
+            set_at = datetime.fromisoformat(event["at"])  # the last in order, as Promise.due_set_at
+            contact = set_at if contact is None else max(contact, set_at)
+        elif kind == "contacted":
+            at = datetime.fromisoformat(event["at"])
+            contact = at if contact is None else max(contact, at)
+        elif kind == "resumed":
+            resumed = datetime.fromisoformat(event["at"])
+    if at_now is None:
+        at_now = cal.open_time(now)
+    at_due, at_set = cal.open_time(due), cal.open_time(set_at)
+    remaining = (at_due - at_now) / 1e6
+    window = max(at_due - at_set, 0) / 1e6
+    threshold = max(s.warn_hours.get(doc["category"], s.min_hours) * HOUR, s.window_fraction * window)
+    if remaining < threshold:
+        return Risk.AT_RISK
+    p80 = ctx.lead_p80.get(doc["category"])
+    if p80 is not None and p80 > threshold and remaining < p80:
+        return Risk.AT_RISK
+    quiet_since = contact or created
+    if resumed is not None:
+        quiet_since = max(quiet_since, resumed)
+    quiet = max(at_now - cal.open_time(quiet_since), 0) / 1e6
+    return Risk.AT_RISK if quiet > s.update_interval_hours * HOUR else Risk.OK
+
+
+def _effective_records(events: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    """The stored events in force, as ``Promise.effective_events``: all but ``undone`` markers and what they undid."""
+    if all(e["kind"] != "undone" for e in events):
+        return events
+    undone = {e["data"]["event"] for e in events if e["kind"] == "undone"}
+    return [e for i, e in enumerate(events) if i not in undone and e["kind"] != "undone"]
 
 
 def reality_check(

@@ -37,7 +37,15 @@ from promisetrack.model import (
 )
 from promisetrack.notices import Notice, fill, when
 from promisetrack.outcomes import derive_outcome
-from promisetrack.risk import Assessment, RiskContext, assess, build_context, context_from, reality_check
+from promisetrack.risk import (
+    Assessment,
+    RiskContext,
+    assess,
+    build_context,
+    context_from,
+    level_of_record,
+    reality_check,
+)
 from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx, Watch
 
 if TYPE_CHECKING:
@@ -182,6 +190,20 @@ class PeriodDetail:
     shops: tuple[str, ...] = ()  # the chain's shops when the desk sees several (exports add a shop column); else ()
 
 
+@dataclass(frozen=True, slots=True)
+class FirstBoard:
+    """``Desk.first_board``: the first ``rows`` of the board, the number of promises at each level on the whole board,
+    and how many open promises there are."""
+
+    rows: list[Row]
+    counts: dict[Risk, int]
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return len(self.rows) == self.total
+
+
 def board_key(row: Row) -> tuple[int, datetime, int]:
     """Overdue first, then at risk, then those waiting on the customer, then ok; within each, by due."""
     return (_RISK_ORDER.get(row.risk, 4) if row.risk else 4, row.promise.due, row.promise.id)
@@ -202,6 +224,7 @@ class _Live:
         self.kudos = snapshot.kudos
         self._promises: dict[int, Promise] = {}
         self._open: list[Promise] | None = None
+        self._open_records: list[tuple[int, dict[str, Any]]] | None = None
         self._customers: dict[int, Customer] | None = None
         self.context: RiskContext | None = None
         self.context_leads: dict[str, list[float]] | None = None  # the lead times ``context`` was built from
@@ -222,8 +245,14 @@ class _Live:
 
     def open_promises(self) -> list[Promise]:
         if self._open is None:
-            self._open = [self._built(pid) for pid, doc in self.snapshot.promises.items() if _is_open(doc)]
+            self._open = [self._built(pid) for pid, _ in self.open_records()]
         return self._open
+
+    def open_records(self) -> list[tuple[int, dict[str, Any]]]:
+        """The stored records of the open promises, unbuilt."""
+        if self._open_records is None:
+            self._open_records = [(pid, doc) for pid, doc in self.snapshot.promises.items() if _is_open(doc)]
+        return self._open_records
 
     def closed_promises(self) -> list[Promise]:
         return [self._built(pid) for pid, doc in self.snapshot.promises.items() if not _is_open(doc)]
@@ -253,8 +282,11 @@ def _stored_records(store: PromiseStore) -> Iterator[None]:
         raise store.unreadable(f"a record in it cannot be read ({type(exc).__name__}: {exc})") from None
 
 
+_OPEN = Status.OPEN.value
+
+
 def _is_open(doc: Mapping[str, Any]) -> bool:
-    return doc.get("status") == Status.OPEN.value
+    return doc.get("status") == _OPEN
 
 
 class Desk:
@@ -281,9 +313,10 @@ class Desk:
         live = live or self._load()
         leads = self._leads_at(live, now or self.now())
         if live.context is None or live.context_leads != leads:
-            loads = ((p.owner, p.due, p.id) for p in live.open_promises())
-            live.context = context_from(loads, leads, self.calendar, self.settings,
-                                        repeat_breakers=self._repeat_breakers(live))
+            breakers = self._repeat_breakers(live)
+            with _stored_records(self.store):
+                loads = [(doc["owner"], datetime.fromisoformat(doc["due"]), pid) for pid, doc in live.open_records()]
+            live.context = context_from(loads, leads, self.calendar, self.settings, repeat_breakers=breakers)
             live.context_leads = leads
         return live.context
 
@@ -326,7 +359,8 @@ class Desk:
         """The customers with an open promise whose last two closed ones (live or archived) were broken."""
         if live.repeat_breakers is None:
             with _stored_records(self.store):
-                closings: dict[int, list[history.Closing]] = {p.customer.id: [] for p in live.open_promises()}
+                closings: dict[int, list[history.Closing]] = {int(doc["customer"]["id"]): []
+                                                              for _, doc in live.open_records()}
                 for pid, doc in live.snapshot.promises.items():
                     cid = doc["customer"]["id"]
                     if cid in closings and not _is_open(doc):
@@ -422,6 +456,35 @@ class Desk:
         context = self._context(live, now)
         rows = [Row(p, assess(p, now, context)) for p in live.open_promises()]
         return sorted(rows, key=board_key)
+
+    def first_board(self, now: datetime | None = None, screenful: int = 50) -> FirstBoard:
+        """The board's first screen and its header counts, without assessing every promise's reasons: every
+        promise's level comes from its record (``risk.level_of_record``), which gives the order and the counts, and
+        only the first ``screenful`` rows (and every overdue one, for the unacknowledged count) are built and
+        assessed in full. The rows are the first rows of ``board(now)``; the rest follow with ``board(now)``."""
+        now = now or self.now()
+        live = self._load()
+        context = self._context(live, now)
+        keys: list[tuple[int, datetime, int]] = []
+        counts = dict.fromkeys(Risk, 0)
+        at_now = context.calendar.open_time(now)
+        with _stored_records(self.store):
+            for pid, doc in live.open_records():
+                level = level_of_record(doc, now, context, at_now)
+                counts[level] += 1
+                keys.append((_RISK_ORDER[level], datetime.fromisoformat(doc["due"]), pid))
+        keys.sort()
+        first = keys[:max(screenful, counts[Risk.OVERDUE])]
+        rows = [Row(p, assess(p, now, context)) for _, _, pid in first if (p := live.promise(pid)) is not None]
+        if [_RISK_ORDER[r.risk] for r in rows if r.risk] != [order for order, _, _ in first]:
+            # the two paths disagree (a bug): the full board is always right
+            full = self.board(now)
+            counts = dict.fromkeys(Risk, 0)
+            for row in full:
+                if row.risk is not None:
+                    counts[row.risk] += 1
+            return FirstBoard(full, counts, len(full))
+        return FirstBoard(rows, counts, len(keys))
 
     def listing(
         self, status: str = "open", owner: str | None = None, category: str | None = None,

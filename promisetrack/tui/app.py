@@ -7,6 +7,7 @@ the file watch are wrapped so that an error becomes a toast (and a log line), ne
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -26,7 +27,7 @@ from promisetrack.alerts import Reminders, unacknowledged
 from promisetrack.clock import OffsetClock
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import Risk
-from promisetrack.service import UNDO_ASK_AFTER, Desk, Row, UndoPreview, board_key
+from promisetrack.service import UNDO_ASK_AFTER, Desk, FirstBoard, Row, UndoPreview, board_key
 from promisetrack.store import Watch
 from promisetrack.tui.screens.alerts import AlertKey, AlertsScreen, alert_key
 from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # the other screens are imported when first opened: the board
     from promisetrack.tui.screens.forms import FormScreen, Saved
 
 T = TypeVar("T")
-FirstRead = tuple[object, datetime, list[Row]]  # the data file's version, the moment and the board's rows
+FirstRead = tuple[object, datetime, FirstBoard]  # the data file's version, the moment and the board's first rows
 ROLE_PLAY_STEP = timedelta(hours=1)
 _SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.WAITING: 2, Risk.OK: 2}  # waiting is no worse than ok
 _NOT_READ = object()  # the version before the first read (the data file may not exist: version None)
@@ -73,6 +74,7 @@ class PromiseTrackApp(App[int]):
         self.by_id: dict[int, Row] = {}
         self.levels: dict[int, Risk | None] = {}
         self.version: object = _NOT_READ
+        self.partial = False  # only the board's first rows are shown yet (Desk.first_board): the rest follow
         self.minute_timer: Timer | None = None
         self.watch_timer: Timer | None = None
         self._first = first
@@ -99,10 +101,13 @@ class PromiseTrackApp(App[int]):
         first, self._first = self._first, None
         if first is None:
             version, now = self.desk.version(), self.desk.now()
-            first = (version, now, self.desk.board(now))
-        version, now, rows = first
-        self._apply(rows, now, version, alert=False)
-        self._startup_alert(now)
+            first = (version, now, self.desk.first_board(now, self.size.height))
+        version, now, board = first
+        self._apply(board.rows, now, version, alert=False, first=board)
+        if board.complete:
+            self._startup_alert(now)
+        else:  # a screenful and the counts are up: the rest right after the first frame
+            self.call_after_refresh(self._complete, now)
         watch = self.desk.watch()
         if watch is None:  # the files: a stat of the live file about once a second
             self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
@@ -112,6 +117,16 @@ class PromiseTrackApp(App[int]):
         if _minute(self.desk.now()) != _minute(now):  # read before a minute turned: catch up after the first frame
             self.call_after_refresh(self.tick)
         self.call_after_refresh(self._resume_collector)
+
+    def _complete(self, now: datetime) -> None:
+        """After the first frame: every row of the board (read at the start), unless a read since has shown them."""
+        if self.partial:
+            try:
+                self._show(self.desk.board(now), now, alert=False)
+            except Exception as exc:
+                self.report("reading the data file", exc)
+                return
+        self._startup_alert(now)
 
     def _resume_collector(self) -> None:
         """The first frame is up: what the start built (the promises, the table's cells, the widgets) is frozen out
@@ -142,6 +157,8 @@ class PromiseTrackApp(App[int]):
                 self.refresh_board()
                 return
             now = self.desk.now()
+            if self.partial:  # a tick before the rest of the first read was shown: show it first
+                self._show(self.desk.board(now), now, alert=False)
             changed = self.desk.reassess(self.by_id, now)
             rows = [self.by_id[r.promise.id] for r in self.rows]
             if any(self.by_id[pid].risk is not self.levels.get(pid) for pid in changed):
@@ -204,9 +221,9 @@ class PromiseTrackApp(App[int]):
             self.call_from_thread(self._apply, rows, now, version, alert, select)
 
     def _apply(self, rows: list[Row], now: datetime, version: object, alert: bool = True,
-               select: int | None = None) -> None:
+               select: int | None = None, first: FirstBoard | None = None) -> None:
         self.version = version
-        self._show(rows, now, alert=alert)
+        self._show(rows, now, alert=alert, first=first)
         if select is not None:
             self.board.table.select_pid(select)
         for screen in self._screens_of(FollowsEveryRead):
@@ -215,14 +232,16 @@ class PromiseTrackApp(App[int]):
             figures.data_changed()
         self._last_error = ""
 
-    def _show(self, rows: list[Row], now: datetime, *, alert: bool) -> None:
+    def _show(self, rows: list[Row], now: datetime, *, alert: bool, first: FirstBoard | None = None) -> None:
+        """Show ``rows`` (the whole board; with ``first``, its first rows only, the rest to follow)."""
+        self.partial = first is not None and not first.complete
         ring = alert and self._alert([r for r in rows if turned_worse(self.levels.get(r.promise.id), r.risk)], now)
         self.levels = {r.promise.id: r.risk for r in rows}
         self.rows = rows
         self.by_id = {r.promise.id: r for r in rows}
         self._note_raised(rows, now)
         self.board.unacknowledged = unacknowledged(rows)
-        self.board.show(rows, now)
+        self.board.show(rows, now, first)
         for shown in self._screens_of(ShowsTheBoard):
             shown.show(rows, now)
         for panel in self._screens_of(AlertsScreen):
@@ -520,6 +539,14 @@ def _names(rows: list[Row], shown: int = 5) -> str:
     return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
+def _terminal_lines(default: int = 50) -> int:
+    """How many rows make a screenful of the board (at most the terminal's lines)."""
+    try:
+        return os.get_terminal_size(1).lines or default
+    except (OSError, ValueError):
+        return default
+
+
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
@@ -539,7 +566,7 @@ def board_app(desk: Desk, *, role_play: bool = False) -> PromiseTrackApp:
     collecting = gctuning.pause_for_start()
     try:
         version, now = desk.version(), desk.now()
-        first = (version, now, desk.board(now))
+        first = (version, now, desk.first_board(now, _terminal_lines()))
     except BaseException:
         if collecting:
             gctuning.resume()

@@ -6,7 +6,7 @@ import gc
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from textual.widgets import Input
@@ -17,7 +17,6 @@ from promisetrack.errors import DataError
 from promisetrack.service import Desk, open_desk
 from promisetrack.tui.app import PromiseTrackApp, board_app, run_board
 from promisetrack.tui.screens.new_promise import NewPromiseForm
-from promisetrack.tui.widgets.promise_table import PromiseTable
 from promisetrack.tui.widgets.summary_bar import SummaryBar
 from tests.conftest import at
 from tests.tui.conftest import SIZE, board_ids, cell, settle, toasts
@@ -247,11 +246,13 @@ def test_run_board_stops_on_a_corrupt_data_file_before_opening(seeded: Desk) -> 
 async def test_the_board_starts_on_one_read_and_collects_again_after_its_first_frame(
     seeded: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Counted at the store: the start shows a screenful first (Desk.first_board) and the rest from the same read.
+    desk = open_desk(seeded.store.data_dir, user="ana", clock=seeded.clock)
     reads: list[int] = []
-    board = seeded.board
-    monkeypatch.setattr(seeded, "board", lambda now=None: (reads.append(1), board(now))[1])
+    read = desk.store.read
+    monkeypatch.setattr(desk.store, "read", lambda: (reads.append(1), read())[1])
     assert gc.isenabled()
-    app = board_app(seeded)  # what run_board runs: the read that stops a corrupt file is the board's first
+    app = board_app(desk)  # what run_board runs: the read that stops a corrupt file is the board's first
     assert reads == [1] and not gc.isenabled()
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -333,13 +334,14 @@ async def test_a_long_board_draws_a_screenful_first_then_adds_every_row_in_order
         desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 10} {9 + n % 8}:00")
     expected = [row.promise.id for row in desk.board()]
     rows_at_first_frame: list[int] = []
-    fill_rest = PromiseTable._fill_rest
+    complete = PromiseTrackApp._complete  # the rest of the board, once the first frame is up (Desk.first_board)
 
-    def counting(table: PromiseTable, wanted: dict) -> None:
-        rows_at_first_frame.append(table.row_count)
-        fill_rest(table, wanted)
+    def counting(app: PromiseTrackApp, now: datetime) -> None:
+        rows_at_first_frame.append(app.board.table.row_count)
+        assert "60 open" in str(app.board.query_one(SummaryBar).render())  # the header counts the whole board
+        complete(app, now)
 
-    monkeypatch.setattr(PromiseTable, "_fill_rest", counting)
+    monkeypatch.setattr(PromiseTrackApp, "_complete", counting)
     app = PromiseTrackApp(desk)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -354,18 +356,18 @@ async def test_a_refresh_before_the_rest_of_a_long_board_is_added_shows_every_ro
     for n in range(50):
         desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 10} {9 + n % 8}:00")
     app = PromiseTrackApp(desk)
-    fill_rest = PromiseTable._fill_rest
+    complete = PromiseTrackApp._complete  # the rest of the board, once the first frame is up (Desk.first_board)
 
-    def refresh_first(table: PromiseTable, wanted: dict) -> None:
+    def refresh_first(app: PromiseTrackApp, now: datetime) -> None:
         other = open_desk(desk.store.data_dir, user="ben", clock=clock)
         other.add("Urgent Person", "Ring now", "+30m")
         other.done(1003)
         # another desk saved before the rest was added: the board shows what it read, and the rest is dropped
         app._apply(other.board(), clock.now(), other.version())
-        assert table.row_count == 50
-        fill_rest(table, wanted)
+        assert app.board.table.row_count == 50
+        complete(app, now)
 
-    monkeypatch.setattr(PromiseTable, "_fill_rest", refresh_first)
+    monkeypatch.setattr(PromiseTrackApp, "_complete", refresh_first)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         ids = board_ids(app)

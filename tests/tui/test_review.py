@@ -11,17 +11,20 @@ On top of the board's seeded desk (tests/tui/conftest.py), at Mon 23 Nov 10:30:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from promisetrack.clock import FixedClock
+from promisetrack.dates import describe_due
 from promisetrack.service import Desk, open_desk
 from promisetrack.tui.app import PromiseTrackApp, palette_title
 from promisetrack.tui.screens.board import BoardScreen
 from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm
 from promisetrack.tui.screens.detail import DetailScreen
-from promisetrack.tui.screens.review import REVIEW_BINDINGS, ReviewScreen
+from promisetrack.tui.screens.review import REVIEW_BINDINGS, Instants, ReviewScreen, elapsed
 from tests.conftest import MONDAY, at
 from tests.tui.conftest import SIZE, settle, toasts, type_text
 
@@ -273,3 +276,63 @@ async def test_bulk_reassign_form_input_survives_a_refresh(app: PromiseTrackApp,
         await settle(pilot)
         assert isinstance(app.screen, BulkReassignForm)
         assert app.screen.query_one("#owner", Input).value == "ca"
+
+
+async def test_a_tick_updates_the_cells_that_changed_without_clearing_the_table(
+    app: PromiseTrackApp, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot)
+        table = screen.table
+        table.move_cursor(row=keys(app).index("1006"))
+        before = {line.key: line for line in table.lines}
+        calls: list[tuple[str, ...]] = []
+        for name in ("clear", "add_row", "remove_row", "sort"):
+            monkeypatch.setattr(table, name, lambda *a, name=name, **k: calls.append((name,)))
+        update_cell = table.update_cell
+        monkeypatch.setattr(table, "update_cell", lambda row, column, value, **k: (
+            calls.append(("update_cell", str(row), str(column))), update_cell(row, column, value, **k)))
+        clock.set(at(23, 10, 41))  # 1007 (due 10:00) reads "overdue 41m"; nothing changes level
+        app.tick()
+        await pilot.pause()
+        assert calls and all(call[0] == "update_cell" for call in calls)  # never cleared, no row added or removed
+        assert ("update_cell", "1007", "due") in calls
+        assert line(app, "1007").split(" | ")[5].startswith("overdue 41m")
+        changed = {line.key for line in table.lines if line != before[line.key]}
+        assert {call[1] for call in calls} == changed  # only the lines whose values changed
+        assert keys(app) == list(before) and table.cursor_key == "1006"
+
+
+async def test_a_promise_turning_at_risk_is_added_without_clearing_the_table(
+    app: PromiseTrackApp, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot)
+        table = screen.table
+        table.move_cursor(row=keys(app).index("1001"))
+        added: list[str] = []
+        add_row = table.add_row
+        monkeypatch.setattr(table, "clear", lambda *a, **k: pytest.fail("the table was cleared"))
+        monkeypatch.setattr(table, "add_row", lambda *cells, key, **k: (added.append(key), add_row(*cells, key=key)))
+        clock.set(at(23, 14, 31))  # 1003 (ben's, due 16:30) turns at risk; 1002 is now overdue
+        app.tick()
+        await pilot.pause()
+        assert added == ["1003"]
+        assert keys(app) == ["owner:ana", "1007", "1002", "owner:ben", "1006", "1001", "1003"]
+        assert line(app, "owner:ben").split(" | ")[3] == "2 overdue · 1 at risk"
+        assert table.cursor_key == "1001"
+
+
+def test_a_ticks_words_are_the_review_functions_words() -> None:
+    """The tick works out ages and times left from microseconds, once per whole minute: the words are the same."""
+    instants = Instants()
+    now = MONDAY
+    offsets = [timedelta(seconds=s, microseconds=u) for s in (0, 59, 60, 61, 3599, 3600, 3660, 86399, 86400, 90000,
+                                                              7 * 86400 + 3599) for u in (-1, 0, 1)]
+    for tick in range(3):
+        now = MONDAY + timedelta(minutes=tick, microseconds=tick)
+        instants.at(now)
+        for offset in offsets:
+            for moment in (now + offset, now - offset):
+                assert instants.age(moment) == elapsed(moment, now), (moment, now)
+                assert instants.due(moment) == describe_due(moment, now), (moment, now)

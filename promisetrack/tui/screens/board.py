@@ -3,6 +3,7 @@ status line that shows the highlighted promise in full (the reasons of its risk,
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -17,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from promisetrack.dates import describe_due, format_due
 from promisetrack.model import Risk
-from promisetrack.service import Desk, Row
+from promisetrack.service import Desk, FirstBoard, Row
 from promisetrack.tui.widgets.promise_table import DueTimes, PromiseTable, RowView
 from promisetrack.tui.widgets.risk_badge import RiskBadge
 from promisetrack.tui.widgets.steady_footer import SteadyFooter
@@ -85,6 +86,7 @@ class BoardScreen(Screen[None]):
         self.rows: list[Row] = []
         self.by_id: dict[int, Row] = {}
         self.now: datetime | None = None
+        self.first: FirstBoard | None = None  # while only the first rows are shown: the whole board's counts
         self.role_play = False
         self.unacknowledged = 0  # overdue promises nobody has acknowledged (the app counts them)
         self.due_times = DueTimes(desk.calendar.tz)
@@ -108,9 +110,10 @@ class BoardScreen(Screen[None]):
         return self.query_one(PromiseTable)
 
     # ------------------------------------------------------------------ showing
-    def show(self, rows: list[Row], now: datetime) -> None:
-        """Show ``rows`` (every open promise, in board order) through the filters in force."""
-        self.rows, self.now = rows, now
+    def show(self, rows: list[Row], now: datetime, first: FirstBoard | None = None) -> None:
+        """Show ``rows`` (every open promise, in board order) through the filters in force. At the start, ``first``:
+        ``rows`` are the board's first rows only (``Desk.first_board``), and the header counts come from it."""
+        self.rows, self.now, self.first = rows, now, first
         self.by_id = {r.promise.id: r for r in rows}
         self._redraw()
 
@@ -129,11 +132,14 @@ class BoardScreen(Screen[None]):
         visible = self._visible()
         tz, due_time = self.desk.calendar.tz, self.due_times.at(self.now)
         self.table.show(RowView.of(r, self.now, tz, due_time) for r in visible)
-        levels = [r.risk for r in self.rows]
+        if self.first is not None and not self.first.complete:
+            counts, total = self.first.counts, self.first.total
+        else:
+            counts, total = Counter(r.risk for r in self.rows), len(self.rows)
         self.query_one(SummaryBar).show(Summary(
-            open=len(self.rows), at_risk=levels.count(Risk.AT_RISK), overdue=levels.count(Risk.OVERDUE),
+            open=total, at_risk=counts.get(Risk.AT_RISK, 0), overdue=counts.get(Risk.OVERDUE, 0),
             shown=len(visible), user=self.desk.user, now=self.now.astimezone(tz),
-            waiting=levels.count(Risk.WAITING), unacknowledged=self.unacknowledged,
+            waiting=counts.get(Risk.WAITING, 0), unacknowledged=self.unacknowledged,
             closed=self.desk.closed_note(self.now),
             text_filter=self.text_filter.strip(), mine=self.mine, role_play=self.role_play,
         ))

@@ -11,10 +11,10 @@ The screen reads nothing itself: the app hands it the board's rows on every read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
-from typing import ClassVar
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import ClassVar, NamedTuple
 
 from rich.console import JustifyMethod
 from rich.text import Text
@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from promisetrack.dates import describe_due, format_due
+from promisetrack.dates import describe_due, describe_seconds, format_due
 from promisetrack.errors import DataError
 from promisetrack.model import Risk
 from promisetrack.risk import REPEAT_BREAKER
@@ -35,6 +35,7 @@ from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm, BulkSa
 from promisetrack.tui.screens.detail import DetailScreen
 from promisetrack.tui.screens.kinds import OnARow, OwnKeys, ShowsTheBoard
 from promisetrack.tui.widgets.fixed_table import FixedWidthTable
+from promisetrack.tui.widgets.promise_table import DueTimes
 from promisetrack.tui.widgets.risk_badge import RiskBadge, badge_cell
 
 REVIEWED = (Risk.OVERDUE, Risk.AT_RISK)
@@ -65,7 +66,58 @@ REVIEW_BINDINGS = [
 
 def elapsed(since: datetime, now: datetime) -> str:
     """Time from ``since`` to ``now`` in the largest whole unit: ``45m``, ``5h``, ``3d``."""
-    seconds = max((now.astimezone(UTC) - since.astimezone(UTC)).total_seconds(), 0)
+    return age_text((now.astimezone(UTC) - since.astimezone(UTC)).total_seconds())
+
+
+class Instants:
+    """Moments as whole microseconds since the epoch, each worked out once: a tick asks the age and the time left of
+    every promise on the review, and the difference of two of these is exact (as a ``timedelta``'s)."""
+
+    def __init__(self) -> None:
+        self._micros: dict[datetime, int] = {}
+        self._ages: dict[int, str] = {}
+        self._dues: dict[tuple[bool, int], str] = {}
+        self.now = 0  # the moment of the tick
+
+    def __call__(self, moment: datetime) -> int:
+        found = self._micros.get(moment)
+        if found is None:
+            found = self._micros[moment] = (moment - _EPOCH) // _MICROSECOND
+        return found
+
+    def at(self, now: datetime) -> Instants:
+        self.now = (now - _EPOCH) // _MICROSECOND
+        return self
+
+    def age(self, since: datetime) -> str:
+        """``elapsed(since, now)``: its words depend on the whole minutes only, so each is worked out once."""
+        seconds = max((self.now - self(since)) / 1e6, 0)
+        minutes = int(seconds // 60)
+        found = self._ages.get(minutes)
+        if found is None:
+            found = self._ages[minutes] = age_text(seconds)
+        return found
+
+    def due(self, due: datetime) -> str:
+        """``describe_due(due, now)``: its words depend on the sign and the whole minutes only (within a minute past
+        the due: "due now")."""
+        seconds = (self(due) - self.now) / 1e6
+        if -60 < seconds <= 0:
+            return "due now"
+        key = (seconds > 0, int(abs(seconds) // 60))
+        found = self._dues.get(key)
+        if found is None:
+            found = self._dues[key] = describe_seconds(seconds)
+        return found
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def age_text(seconds: float) -> str:
+    """``elapsed`` of ``seconds``."""
+    seconds = max(seconds, 0)
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86400:
@@ -85,13 +137,15 @@ def review_groups(rows: Iterable[Row], *, by_shop: bool = False) -> dict[str, li
     """Overdue and at-risk promises by owner (owners in name order) — by shop, then owner, with ``by_shop`` (the same
     name may be staff in two shops) — oldest (first made) first within each; those of repeat breakers first, in a
     group of their own (``REPEAT_GROUP``), oldest first."""
-    wanted = [r for r in rows if r.risk in REVIEWED]
+    wanted = [r for r in rows if r.assessment is not None and r.assessment.level in REVIEWED]
     wanted.sort(key=lambda r: (r.promise.shop.casefold() if by_shop else "", r.promise.owner.casefold(),
                                r.promise.owner, r.promise.created_at, r.promise.id))
-    breakers = sorted((r for r in wanted if repeat_breaker(r)), key=lambda r: (r.promise.created_at, r.promise.id))
+    breaking = {r.promise.id for r in wanted if repeat_breaker(r)}
+    breakers = sorted((r for r in wanted if r.promise.id in breaking),
+                      key=lambda r: (r.promise.created_at, r.promise.id))
     groups: dict[str, list[Row]] = {REPEAT_GROUP: breakers} if breakers else {}
     for row in wanted:
-        if not repeat_breaker(row):
+        if row.promise.id not in breaking:
             key = f"{row.promise.shop}{SHOP_SEPARATOR}{row.promise.owner}" if by_shop else row.promise.owner
             groups.setdefault(key, []).append(row)
     return groups
@@ -105,41 +159,108 @@ def _cell(value: str, style: str = "", justify: JustifyMethod = "left") -> Text:
     return Text(value, style=style, no_wrap=True, overflow="ellipsis", end="", justify=justify)
 
 
+class PromiseView(NamedTuple):
+    """What a promise's line shows, as plain values: compared on every tick to decide which cells to redraw."""
+
+    pid: int
+    marked: bool
+    complaint: bool
+    customer: str
+    what: str
+    age: str
+    due_words: str
+    due_time: str  # "" when compact
+    level: Risk | None
+    reasons: tuple[str, ...]
+    compact: bool
+
+
+class OwnerView(NamedTuple):
+    """What an owner's heading shows."""
+
+    owner: str
+    mark: str
+    summary: str
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One row of the review table: an owner's heading or a promise, as the cells it shows."""
+    """One row of the review table: an owner's heading or a promise, as the values it shows; ``cells`` draws them."""
 
     key: str
-    cells: tuple[Text, ...]
+    view: PromiseView | OwnerView
+
+    @property
+    def cells(self) -> tuple[Text, ...]:
+        v = self.view
+        if isinstance(v, OwnerView):
+            style = "bold underline red" if v.owner == REPEAT_GROUP else "bold underline"
+            return (_cell(v.mark, "bold"), _cell("▼", "bold"), _cell(group_title(v.owner), style),
+                    _cell(v.summary, "bold"), _cell(""), _cell(""), _cell(""))
+        return tuple(draw(v) for _, draw in _PROMISE_CELLS.values())
+
+    def changed_cells(self, before: Line) -> Iterator[tuple[str, Text]]:
+        """The columns whose cells differ from ``before``'s (a line of the same key), with their new cells."""
+        new, old = self.view, before.view
+        if isinstance(new, PromiseView) and isinstance(old, PromiseView):
+            for column, (depends, draw) in _PROMISE_CELLS.items():
+                if depends(new) != depends(old):
+                    yield column, draw(new)
+            return
+        for column, cell, was in zip(COLUMNS, self.cells, before.cells, strict=True):
+            if (cell.plain, cell.style, cell.spans) != (was.plain, was.style, was.spans):
+                yield column, cell
+
+
+def _due_cell(v: PromiseView) -> Text:
+    due = _cell(f"{v.due_words:<11}", "bold red" if v.level is Risk.OVERDUE else "")
+    if not v.compact:
+        due.append(" " + v.due_time)
+    return due
+
+
+def _customer_cell(v: PromiseView) -> Text:
+    customer = _cell("")
+    if v.complaint:
+        customer.append("! ", style="bold magenta")
+    customer.append(v.customer)
+    return customer
+
+
+# Per column of a promise's line: the values its cell depends on, and how to draw it (redrawn only when they change).
+_PROMISE_CELLS: dict[str, tuple[Callable[[PromiseView], object], Callable[[PromiseView], Text]]] = {
+    "mark": (lambda v: v.marked, lambda v: _cell(MARK if v.marked else "", "bold green")),
+    "id": (lambda v: v.pid, lambda v: _cell(str(v.pid))),
+    "customer": (lambda v: (v.complaint, v.customer), _customer_cell),
+    "what": (lambda v: v.what, lambda v: _cell(v.what)),
+    "age": (lambda v: v.age, lambda v: _cell(v.age, justify="right")),
+    "due": (lambda v: (v.due_words, v.due_time, v.level, v.compact), _due_cell),
+    "risk": (lambda v: (v.level, v.reasons, v.compact),
+             lambda v: badge_cell(v.level, v.reasons, with_reasons=not v.compact)),
+}
 
 
 def owner_line(owner: str, rows: Sequence[Row], marked: set[int]) -> Line:
     overdue = sum(1 for r in rows if r.risk is Risk.OVERDUE)
     counts = [f"{overdue} overdue" if overdue else "", f"{len(rows) - overdue} at risk" if len(rows) > overdue else ""]
-    chosen = sum(1 for r in rows if r.promise.id in marked)
+    chosen = sum(1 for r in rows if r.promise.id in marked) if marked else 0
     mark = MARK if chosen and chosen == len(rows) else ("–" if chosen else "")
-    summary = " · ".join(c for c in counts if c)
-    style = "bold underline red" if owner == REPEAT_GROUP else "bold underline"
-    return Line(OWNER_KEY + owner, (
-        _cell(mark, "bold"), _cell("▼", "bold"), _cell(group_title(owner), style), _cell(summary, "bold"),
-        _cell(""), _cell(""), _cell(""),
-    ))
+    return Line(OWNER_KEY + owner, OwnerView(owner, mark, " · ".join(c for c in counts if c)))
 
 
-def promise_line(row: Row, now: datetime, tz: tzinfo, marked: bool, compact: bool) -> Line:
+def promise_line(row: Row, now: datetime, tz: tzinfo, marked: bool, compact: bool,
+                 due_time: Callable[[datetime], str] | None = None, instants: Instants | None = None) -> Line:
+    """``due_time``: ``format_due`` at ``now`` (``DueTimes.at``, which works each due out once a day); ``instants``:
+    the moments in microseconds, set ``at`` now (the same words, worked out once, for a tick over every line)."""
     p, a = row.promise, row.assessment
-    overdue = row.risk is Risk.OVERDUE
-    due = _cell(f"{describe_due(p.due, now):<11}", "bold red" if overdue else "")
-    if not compact:
-        due.append(" " + format_due(p.due, now, tz))
-    customer = _cell("")
-    if p.complaint:
-        customer.append("! ", style="bold magenta")
-    customer.append(p.customer.name)
-    return Line(str(p.id), (
-        _cell(MARK if marked else "", "bold green"), _cell(str(p.id)), customer,
-        _cell(p.what), _cell(elapsed(p.created_at, now), justify="right"), due,
-        badge_cell(row.risk, a.reasons if a else (), with_reasons=not compact),
+    if instants is None:
+        age, due_words = elapsed(p.created_at, now), describe_due(p.due, now)
+    else:
+        age, due_words = instants.age(p.created_at), instants.due(p.due)
+    return Line(str(p.id), PromiseView(
+        p.id, marked, p.complaint, p.customer.name, p.what, age, due_words,
+        "" if compact else (due_time(p.due) if due_time else format_due(p.due, now, tz)),
+        a.level if a else None, a.reasons if a else (), compact,
     ))
 
 
@@ -157,8 +278,7 @@ def column_widths(content: int) -> tuple[dict[str, int], bool]:
 
 
 class ReviewTable(FixedWidthTable[Text]):
-    """Owner headings and their promises; redrawn by comparing lines (only changed cells are updated while the
-    order stays the same, which is every minute tick)."""
+    """Owner headings and their promises, kept current by comparing lines: never cleared once filled."""
 
     class Compacted(Message):
         """The table went compact or wide: its lines must be drawn again."""
@@ -193,25 +313,40 @@ class ReviewTable(FixedWidthTable[Text]):
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
     def show(self, lines: list[Line]) -> None:
-        old = {line.key: line for line in self.lines}
-        if [line.key for line in lines] == [line.key for line in self.lines]:
+        """Show exactly ``lines``, in order, touching only what changed (as the board's ``PromiseTable``): the cells
+        whose values changed are updated, the lines that appear and disappear are added and removed, and the rows
+        are re-sorted only when the order changed; the cursor stays on the same line, the scroll where it was."""
+        if not self.lines:  # the first time (or after an empty list): on the first promise, under its owner's heading
             for line in lines:
-                before = old[line.key]
-                for column, cell, was in zip(COLUMNS, line.cells, before.cells, strict=True):
-                    if (cell.plain, cell.style, cell.spans) != (was.plain, was.style, was.spans):
-                        self.update_cell(line.key, column, cell)
+                self.add_row(*line.cells, key=line.key)
             self.lines = lines
+            if lines:
+                self.move_cursor(row=min(1, len(lines) - 1), scroll=False)
             return
         keep, index, scroll_y = self.cursor_key, self.cursor_row, self.scroll_y
-        self.clear()
+        old = {line.key: line for line in self.lines}
+        wanted = {line.key: line for line in lines}
+        for key in old.keys() - wanted.keys():
+            self.remove_row(key)
         for line in lines:
-            self.add_row(*line.cells, key=line.key)
+            before = old.get(line.key)
+            if before is None:
+                self.add_row(*line.cells, key=line.key)
+            elif before.view != line.view:
+                for column, cell in line.changed_cells(before):
+                    self.update_cell(line.key, column, cell)
+        order = [line.key for line in lines]
+        moved = order != [line.key for line in self.lines]
         self.lines = lines
-        keys = [line.key for line in lines]
-        if keep is None:  # the first time: on the first promise, under its owner's heading
-            index = 1
-        elif keep in keys:
-            index = keys.index(keep)
+        if not moved:
+            return
+        if [row.key.value for row in self.ordered_rows] != order:
+            position = {key: n for n, key in enumerate(order)}
+            titles = {group_title(line.view.owner): line.key for line in lines if isinstance(line.view, OwnerView)}
+            self.sort("id", "customer", key=lambda cells: position[
+                titles[cells[1].plain] if cells[0].plain == "▼" else cells[0].plain])
+        if keep in wanted:
+            index = order.index(keep)
         # else the promise left the list (reassigned, done on another desk): the cursor stays where it was
         self.move_cursor(row=max(min(index, len(lines) - 1), 0), scroll=False)
         self.scroll_y = scroll_y
@@ -231,6 +366,8 @@ class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
         except DataError:
             self.shops = []
         self.shop: str | None = None  # the shop shown (h), None: every shop
+        self.due_times = DueTimes(desk.calendar.tz)
+        self.instants = Instants()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="review-head")
@@ -260,10 +397,13 @@ class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
 
     def _redraw(self) -> None:
         tz, table = self.desk.calendar.tz, self.table
+        due_time, marked, compact = self.due_times.at(self.now), self.marked, table.compact
+        instants = self.instants.at(self.now)
         lines: list[Line] = []
         for owner, rows in self.groups.items():
-            lines.append(owner_line(owner, rows, self.marked))
-            lines += [promise_line(r, self.now, tz, r.promise.id in self.marked, table.compact) for r in rows]
+            lines.append(owner_line(owner, rows, marked))
+            lines += [promise_line(r, self.now, tz, r.promise.id in marked, compact, due_time, instants)
+                      for r in rows]
         table.show(lines)
         reviewed = [r for rows in self.groups.values() for r in rows]
         owners = len({r.promise.owner for r in reviewed})
