@@ -35,7 +35,7 @@ from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, customer_record
 from promisetrack.store import FileStore
 
-GENERATOR_VERSION = 2  # bump when the data it writes changes, so cached benchmark data is rebuilt
+GENERATOR_VERSION = 3  # bump when the data it writes changes, so cached benchmark data is rebuilt
 TZ = ZoneInfo("Europe/London")
 ANCHOR = datetime(2026, 11, 23, 10, 30, tzinfo=TZ)
 NOW_OPTION = "2026-11-23T10:30"
@@ -149,6 +149,7 @@ class _Desk:
         return _Made(p)
 
     def _promise(self, created: datetime, due: datetime, category: str, what: str) -> tuple[Promise, str]:
+        created = created.replace(microsecond=0)  # as the desk's clock gives them
         owner = self.rng.choice(STAFF)
         due = due.replace(minute=due.minute // 15 * 15, second=0, microsecond=0)
         if due <= created:
@@ -167,7 +168,7 @@ class _Desk:
         for at, kind, data in steps:
             if at > until:
                 break
-            event = Event(kind, at, owner, data)
+            event = Event(kind, at.replace(microsecond=0), owner, data)
             p.events.append(event)
             apply(p, event)
 

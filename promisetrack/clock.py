@@ -21,11 +21,15 @@ class Clock(Protocol):
 class SystemClock:
     """The wall clock, in the desk's timezone."""
 
-    def __init__(self, tz: tzinfo) -> None:
+    def __init__(self, tz: tzinfo, *, whole_seconds: bool = True) -> None:
         self.tz = tz
+        self.whole_seconds = whole_seconds
 
     def now(self) -> datetime:
-        return datetime.now(self.tz)
+        # Whole seconds: the moments a desk stores come from here, and microseconds would only lengthen the records.
+        # Off for the base of a ``--now`` run, which runs on from a given moment exactly (role-play, tests).
+        moment = datetime.now(self.tz)
+        return moment.replace(microsecond=0) if self.whole_seconds else moment
 
 
 class FixedClock:

@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from promisetrack import records
+
 
 class Status(StrEnum):
     OPEN = "open"
@@ -102,7 +104,10 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "at": self.at.isoformat(), "by": self.by, "data": self.data}
+        doc = {"kind": self.kind.value, "at": self.at.isoformat(), "by": self.by}
+        if self.data:  # most kinds carry data; an empty one is left out (records.py)
+            doc["data"] = self.data
+        return doc
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
@@ -133,6 +138,10 @@ class Promise:
     # The shop it belongs to on a database of several shops ("" in a data dir: one shop). The store keeps it beside
     # the record, not in it: a client cannot move a promise to another shop by writing this.
     shop: str = ""
+    # The events as read from the store (the Event objects and their stored dicts): ``to_dict`` writes those back
+    # as they were read — events are append-only, and a database refuses any change to an earlier one — and
+    # encodes only the events added since.
+    _stored: tuple[tuple[Event, ...], list[dict[str, Any]]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_open(self) -> bool:
@@ -171,7 +180,8 @@ class Promise:
         return self.created_at
 
     def to_dict(self) -> dict[str, Any]:
-        doc = {
+        """The stored record (compact, schema 2: see records.py)."""
+        doc: dict[str, Any] = {
             "id": self.id,
             "customer": self.customer.to_dict(),
             "what": self.what,
@@ -181,14 +191,30 @@ class Promise:
             "original_due": self.original_due.isoformat(),
             "due": self.due.isoformat(),
             "status": self.status.value,
-            "complaint": self.complaint,
-            "csat": self.csat,
-            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-            "blocked": self.blocked,
-            "blocked_note": self.blocked_note,
-            "cancel_reason": self.cancel_reason,
-            "events": [e.to_dict() for e in self.events],
         }
+        if self.complaint:  # the rest only when not at their defaults (records.DEFAULTS)
+            doc["complaint"] = True
+        if self.csat is not None:
+            doc["csat"] = self.csat
+        if self.closed_at is not None:
+            doc["closed_at"] = self.closed_at.isoformat()
+        if self.blocked:
+            doc["blocked"] = True
+        if self.blocked_note:
+            doc["blocked_note"] = self.blocked_note
+        if self.cancel_reason:
+            doc["cancel_reason"] = self.cancel_reason
+        stored = self._stored
+        if stored is not None and len(stored[0]) <= len(self.events) and all(
+            a is b for a, b in zip(stored[0], self.events, strict=False)
+        ):
+            events = [*stored[1], *(e.to_dict() for e in self.events[len(stored[0]) :])]
+        else:
+            events = [e.to_dict() for e in self.events]
+            if events and events[0]["kind"] == EventKind.CREATED.value:
+                doc["events"] = events  # the created event's derivations read the later ones
+                events[0] = records.compact_created(doc, events[0])
+        doc["events"] = events
         if self.waiting_since is not None:  # only while waiting: most records never carry these keys
             doc["waiting_since"] = self.waiting_since.isoformat()
             doc["waiting_note"] = self.waiting_note
@@ -201,6 +227,16 @@ class Promise:
     def from_dict(cls, d: dict[str, Any]) -> Promise:
         closed = d.get("closed_at")
         since, until = d.get("waiting_since"), d.get("waiting_until")
+        stored = d.get("events") or []
+        events = [Event.from_dict(e) for e in stored[1:]]
+        if stored:
+            first = stored[0]
+            if first["kind"] == EventKind.CREATED.value:  # put back what a compact record leaves out
+                event = Event.from_dict(records.full_created(d, first))
+                first_event = Event(event.kind, event.at, event.by, records.full_created_data(d, event.data))
+            else:
+                first_event = Event.from_dict(first)
+            events.insert(0, first_event)
         return cls(
             id=int(d["id"]),
             customer=Customer.from_dict(d["customer"]),
@@ -220,8 +256,9 @@ class Promise:
             waiting_since=datetime.fromisoformat(since) if since else None,
             waiting_note=d.get("waiting_note", ""),
             waiting_until=datetime.fromisoformat(until) if until else None,
-            events=[Event.from_dict(e) for e in d.get("events", [])],
+            events=events,
             shop=str(d.get("shop") or ""),
+            _stored=(tuple(events), list(stored)),
         )
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promisetrack import history
+from promisetrack import history, records
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
 from promisetrack.calendar import BusinessCalendar
 from promisetrack.clock import Clock, OffsetClock, SystemClock
@@ -1121,7 +1121,9 @@ class Desk:
         at, pid, index = latest
         promise = Promise.from_dict(dict(promises[pid]))
         target = promise.events[index]
-        later = [e for e in promise.effective_events()[1:] if e.at > target.at and e.by != self.user]
+        # Later by position, not by time: events are appended in the order they happen, and two in one second tie.
+        later = [promise.events[i] for i in promise.effective_indices()
+                 if i > index and promise.events[i].by != self.user]
         if later:
             raise PromiseError(
                 f"can't undo your {action_noun(target.kind)} of {pid}: {later[-1].by} changed it after you"
@@ -1341,6 +1343,10 @@ def promise_json(row: Row) -> dict[str, Any]:
     p, a = row.promise, row.assessment
     outcome = derive_outcome(p)
     doc = p.to_dict()
+    # Every key and every event's data in full, whatever the stored form leaves out (records.py).
+    doc.update(complaint=p.complaint, csat=p.csat, closed_at=p.closed_at.isoformat() if p.closed_at else None,
+               blocked=p.blocked, blocked_note=p.blocked_note, cancel_reason=p.cancel_reason)
+    doc["events"] = [{"kind": e.kind.value, "at": e.at.isoformat(), "by": e.by, "data": e.data} for e in p.events]
     doc["customer"] = {"name": p.customer.name, "phone": p.customer.phone, "email": p.customer.email}
     doc["customer_id"] = p.customer.id
     doc["risk"] = a.level.value if a else None
@@ -1376,7 +1382,7 @@ def open_desk(
                 raise PromiseError(f"--now: {exc.message}") from None
             if not 1900 <= start.year <= 9000:  # the calendar arithmetic needs room on both sides
                 raise PromiseError(f"--now: {now!r} falls in the year {start.year}; pick a moment from 1900 to 9000")
-            clock = OffsetClock(start, clock)
+            clock = OffsetClock(start, SystemClock(settings.tz, whole_seconds=False))
     return Desk(store, settings, clock, resolve_user(user))
 
 
@@ -1465,8 +1471,9 @@ def import_desk(data_dir: Path, db: str | None, source: Path, *, shop: str = "ma
         raise PromiseError(f"{source} holds no promisetrack data (no {FILE_NAME})")
     files = FileStore(source)
     snapshot = files.read()
-    live = list(snapshot.promises.values())
-    archived = [doc for doc in files.read_archived() if doc["id"] not in snapshot.promises]
+    # An archive month (or a live file) not yet saved in schema 2 holds full records: the database gets compact ones.
+    live = [records.compact(doc) for doc in snapshot.promises.values()]
+    archived = [records.compact(doc) for doc in files.read_archived() if doc["id"] not in snapshot.promises]
     with _stored_records(files):
         customers = [customer_record(Customer.from_dict(doc)) for doc in snapshot.customers.values()]
     settings_path = source / SETTINGS_FILE

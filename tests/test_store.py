@@ -64,7 +64,8 @@ def saved(store: FileStore) -> FileStore:
 def test_missing_file_reads_as_empty_and_is_not_created(store: FileStore) -> None:
     snapshot = store.read()
     assert snapshot == Snapshot(
-        promises={}, customers={}, kudos=[], meta={"schema": 1, "next_promise_id": 1001, "next_customer_id": 1}
+        promises={}, customers={}, kudos=[],
+        meta={"schema": SCHEMA_VERSION, "next_promise_id": 1001, "next_customer_id": 1},
     )
     assert store.signature() is None
     assert not store.data_dir.exists()
@@ -327,7 +328,7 @@ DAMAGED = {
     "a list": (b"[1, 2, 3]", "not a promisetrack data file"),
     "foreign": (b'{"_default": {"1": {"name": "x"}}}', "not a promisetrack data file"),
     "no schema": (b'{"meta": {"1": {"next_promise_id": 1001}}}', "not a promisetrack data file"),
-    "future schema": (b'{"meta": {"1": {"schema": 2}}, "promises": {}}', "written by a newer promisetrack"),
+    "future schema": (b'{"meta": {"1": {"schema": 3}}, "promises": {}}', "written by a newer promisetrack"),
     "bad table": (b'{"meta": {"1": {"schema": 1}}, "promises": [1, 2]}', "damaged"),
 }
 

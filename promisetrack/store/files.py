@@ -10,6 +10,7 @@ Layout of a data dir (dir 0700, files 0600)::
     promisetrack.lock          kernel lock (flock; filelock.FileLock off POSIX) taken by every write
     archive/YYYY-MM.json       older closed promises, by closing month (same layout)
     backups/promisetrack-YYYY-MM-DD.json   copies of the live file, one per day, newest ``backups_kept`` kept
+    backups/promisetrack-schema-1.json     the live file as it was before its first save in schema 2 (kept)
 
 Every write: lock -> re-read -> change in memory -> temp file in the same dir -> fsync -> ``os.replace`` -> fsync
 the dir. Reads take no lock: a reader sees the old file or the new one, never a torn one. Reads need no TinyDB;
@@ -29,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promisetrack import gctuning
+from promisetrack import gctuning, records
 from promisetrack.errors import DataError, StoreLockedError
 from promisetrack.store.contract import LazyRecords, Snapshot
 
@@ -37,7 +38,11 @@ if TYPE_CHECKING:
     from tinydb import TinyDB
     from tinydb.table import Table
 
-SCHEMA_VERSION = 1
+# 1: every record in full. 2: compact records (records.py). A schema 1 live file reads as it is and is converted,
+# whole, by the first save (under the lock, atomically, after a copy to ``SCHEMA_1_BACKUP``); an archive month is
+# converted when a save next rewrites it, and until then reads as it is.
+SCHEMA_VERSION = 2
+SCHEMA_1_BACKUP = "promisetrack-schema-1.json"
 FILE_NAME = "promisetrack.json"
 LOCK_NAME = "promisetrack.lock"
 FIRST_ID = {"promise": 1001, "customer": 1}
@@ -73,6 +78,7 @@ class Tx:
         self._leaving: dict[int, str] = {}  # promise id -> archive month, moved at commit in one pass
         self._registry = registry
         self._valid = True
+        self._migrating = False  # the live file was schema 1: its commit keeps a copy of it first
         self.promises: Mapping[int, dict[str, Any]] = _TableView(db.storage, "promises", self._leaving)
         self.customers: Mapping[int, dict[str, Any]] = _RegistryView(registry)
 
@@ -322,7 +328,9 @@ class FileStore:
             with self._locked():
                 self._remove_stale_temps()
                 db = self._open_live()
+                migrating = _upgrade(db.storage.tables)
                 tx = Tx(db, _tinydb()[1], _Registry(self, db.storage.tables.get("customers", {})))
+                tx._migrating = migrating
                 try:
                     yield tx
                 finally:
@@ -536,6 +544,7 @@ class FileStore:
         for month, docs in sorted(by_month.items()):
             path = self._archive_path(month)
             archive = self._open_archive(path, month)
+            _upgrade(archive.storage.tables)
             promises = archive.table("promises", cache_size=0)
             promises.remove(doc_ids=list(docs))  # there already if a crash came between archive and live write
             promises.insert_multiple(document(doc, pid) for pid, doc in docs.items())
@@ -550,6 +559,9 @@ class FileStore:
         saves.append((self.path, orjson.dumps(live.tables)))
 
         self._backup(live)
+        if tx._migrating and live.raw is not None:  # the file as this version found it, for an older one to read
+            self._make_dir(self.backups_dir)
+            self._save(self.backups_dir / SCHEMA_1_BACKUP, live.raw)
         if by_month:
             self._make_dir(self.archive_dir)
         if customer_saves:
@@ -847,6 +859,19 @@ def _validate(tables: Any) -> None:
             key.isdecimal() and isinstance(value, dict) for key, value in table.items()
         ):
             raise _Unusable(f"it is damaged (its {name!r} table is not a set of numbered records)")
+
+
+def _upgrade(tables: dict[str, Any]) -> bool:
+    """Convert a data file's tables read as schema 1 to schema 2 in memory (its records made compact, its schema
+    raised); the caller saves them. True if it was schema 1."""
+    meta = tables["meta"]["1"]
+    if meta["schema"] >= SCHEMA_VERSION:
+        return False
+    promises = tables.get("promises", {})
+    for key, doc in promises.items():
+        promises[key] = records.compact(doc)
+    tables["meta"]["1"] = {**meta, "schema": SCHEMA_VERSION}
+    return True
 
 
 def _archive_unusable(path: Path, unusable: _Unusable) -> DataError:
