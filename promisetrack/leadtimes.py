@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from promisetrack.model import Promise, Status
+from promisetrack.model import EventKind, Promise, Status
 
 if TYPE_CHECKING:
     from promisetrack.calendar import BusinessCalendar
@@ -27,10 +27,12 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def lead_seconds(p: Promise, cal: BusinessCalendar) -> float | None:
-    """Business time from promise made to promise done; None unless done."""
+    """Business time from promise made to promise done, less the time it waited on the customer (the desk's own
+    time: what the lead-time rule predicts); None unless done."""
     if p.status is not Status.DONE or p.closed_at is None:
         return None
-    return cal.business_seconds(p.created_at, p.closed_at)
+    waited = sum(float(e.data.get("waited", 0)) for e in p.effective_events() if e.kind is EventKind.RESUMED)
+    return max(cal.business_seconds(p.created_at, p.closed_at) - waited, 0.0)
 
 
 def record_lead_seconds(doc: Mapping[str, Any], cal: BusinessCalendar) -> float | None:
@@ -38,7 +40,10 @@ def record_lead_seconds(doc: Mapping[str, Any], cal: BusinessCalendar) -> float 
     closed = doc.get("closed_at")
     if doc.get("status") != Status.DONE.value or not closed:
         return None
-    return cal.business_seconds(datetime.fromisoformat(doc["created_at"]), datetime.fromisoformat(closed))
+    seconds = cal.business_seconds(datetime.fromisoformat(doc["created_at"]), datetime.fromisoformat(closed))
+    waited = sum(float((e.get("data") or {}).get("waited", 0)) for e in doc.get("events", ())
+                 if e.get("kind") == EventKind.RESUMED.value)  # (an undone resume is rare: counted all the same)
+    return max(seconds - waited, 0.0)
 
 
 def lead_times_by_category(closed: Iterable[Promise], cal: BusinessCalendar) -> dict[str, list[float]]:

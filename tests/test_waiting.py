@@ -217,3 +217,16 @@ def test_a_new_due_agreed_while_waiting_ends_the_wait_and_stands(desk: Desk, clo
     assert promise.waiting_since is None and promise.due == at(27, 17, 0)
     assert [e.kind for e in promise.events][-2:] == [EventKind.RESUMED, EventKind.RESCHEDULED]
     assert desk.row(repair).risk is not Risk.WAITING
+
+
+def test_time_waiting_on_the_customer_is_not_lead_time(desk: Desk, clock: FixedClock) -> None:
+    from promisetrack.leadtimes import lead_seconds, record_lead_seconds
+
+    promise, _ = desk.add("Ivy", "Repair", "2026-11-27 17:00", category="repair")
+    desk.wait(promise.id, "bring it")
+    clock.set(at(24, 10, 30))  # waited Mon 10:30-17:00 and Tue 09:00-10:30: 8 business hours
+    desk.resume(promise.id)
+    clock.set(at(24, 12, 30))
+    done = desk.done(promise.id)
+    assert lead_seconds(done, desk.calendar) == 2 * 3600  # 10 business hours, 8 of them the customer's
+    assert record_lead_seconds(desk.store.read().promises[promise.id], desk.calendar) == 2 * 3600
