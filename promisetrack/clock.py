@@ -27,7 +27,7 @@ class SystemClock:
 
     def now(self) -> datetime:
         # Whole seconds: the moments a desk stores come from here, and microseconds would only lengthen the records.
-        # Off for the base of a ``--now`` run, which runs on from a given moment exactly (role-play, tests).
+        # Off for the base of a ``--now`` run, which measures its elapsed time exactly (``OffsetClock``).
         moment = datetime.now(self.tz)
         return moment.replace(microsecond=0) if self.whole_seconds else moment
 
@@ -54,17 +54,22 @@ class FixedClock:
 class OffsetClock:
     """Starts at ``start`` and runs on with the real clock (``--now``); may be advanced for role-play.
 
-    The offset is elapsed time, taken through UTC: ``start - base.now()`` on two datetimes of one zone is wall-clock
-    time, an hour off whenever a DST change lies between them (a summer ``--now`` run in winter).
+    It runs on in whole seconds of elapsed time, as the system clock gives them: a command of ``--now`` that takes
+    less than a second makes every change exactly at ``start``, so the changes of a script of ``--now`` commands
+    keep their order (ties go by promise and event order), where fractions of a second would order them by how
+    fast each process happened to start. Elapsed time is taken through UTC: wall-clock time between two moments of
+    one zone is an hour off whenever a DST change lies between them (a summer ``--now`` run in winter).
     """
 
     def __init__(self, start: datetime, base: Clock) -> None:
         self._base = base
-        self._offset = start.astimezone(UTC) - base.now().astimezone(UTC)
+        self._start = start
+        self._began = base.now().astimezone(UTC)
 
     def now(self) -> datetime:
-        return shift(self._base.now(), self._offset)
+        elapsed = self._base.now().astimezone(UTC) - self._began
+        return shift(self._start, timedelta(seconds=int(elapsed.total_seconds())))
 
     def advance(self, delta: timedelta) -> datetime:
-        self._offset += delta
+        self._start = shift(self._start, delta)
         return self.now()

@@ -80,6 +80,8 @@ def closing_outcome(p: Promise) -> Closing | None:
 
 def is_repeat_breaker(closings: Iterable[Closing]) -> bool:
     """Were the customer's last two closed promises (cancelled ones left out) both broken?"""
+    if len(closings := list(closings)) < REPEAT_COUNT:  # most customers: the board asks about every open one's
+        return False
     last = newest_first(c for c in closings if c.value != Outcome.CANCELLED.value)[:REPEAT_COUNT]
     return len(last) == REPEAT_COUNT and all(c.value == Outcome.BROKEN.value for c in last)
 

@@ -1114,7 +1114,10 @@ class Desk:
             for index in promise.effective_indices():
                 e = promise.events[index]
                 # a merge of customers is not a change of the promise and is not undone here
-                if e.by == self.user and "merged_from" not in e.data and (latest is None or e.at >= latest[0]):
+                # Two changes in one second (the clock gives whole seconds): the one on the higher promise id, then
+                # the later in its promise, counts as the later — a rule, not the order the store happens to list.
+                if e.by == self.user and "merged_from" not in e.data and (latest is None
+                                                                            or (e.at, pid, index) >= latest):
                     latest = (e.at, pid, index)
         if latest is None:
             raise PromiseError(f"nothing to undo for {self.user}")

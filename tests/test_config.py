@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -95,6 +95,18 @@ def test_a_summer_start_on_a_winter_clock_is_exact() -> None:
     assert running.now() == datetime(2027, 7, 1, 13, 30, tzinfo=lisbon)
     cal = BusinessCalendar(lisbon, {day: (time(9), time(17)) for day in range(5)})
     assert parse_due("+1bd", running.now(), cal) == datetime(2027, 7, 2, 13, 30, tzinfo=lisbon)
+
+
+def test_a_now_clock_runs_on_in_whole_seconds_of_elapsed_time() -> None:
+    """A ``--now`` command under a second makes every change exactly at ``--now``: a script of such commands keeps
+    the order of its changes (undo undoes the last one), however fast each process happened to start."""
+    base = FixedClock(datetime(2027, 1, 15, 9, 0, 0, 250_000, tzinfo=UTC))
+    start = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+    running = OffsetClock(start, base)
+    base.advance(timedelta(milliseconds=740))
+    assert running.now() == start
+    base.advance(timedelta(milliseconds=800))
+    assert running.now() == start + timedelta(seconds=1)
 
 
 @pytest.mark.parametrize("value", ["", "   ", "\t"])

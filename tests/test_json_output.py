@@ -13,6 +13,7 @@ from promisetrack.cli import main
 from promisetrack.commands.output import cell as _cell
 from promisetrack.commands.output import pad as _pad
 from promisetrack.commands.output import text_width as _width
+from promisetrack.service import open_desk
 from tests.conftest import write_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,3 +141,18 @@ def test_customers_and_kudos_lists_line_up_with_wide_characters(desk: Desk,
     assert main([*base, "kudos", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len({_width(line[: line.index("great")]) for line in lines}) == 1, lines
+
+
+def test_list_columns_hold_six_digit_ids_and_the_longest_due_words(desk: Desk,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A desk of months has ids past 10000, and "overdue 14d 23h" is about the longest "when": header and rows stay
+    in line, every id in full."""
+    with open_desk(desk.data, user="ana").store.transaction() as tx:
+        tx.next_ids("promise", 102489 - 1001)
+    desk.json("add", "--customer", "Ann", "--what", "Ring back", "--due", "2026-11-27 17:00")
+    assert main(["--data", str(desk.data), "--now", "2026-12-12T16:30", "list"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert row.startswith("102489  ") and "overdue 14d 23h" in row
+    for title, value in (("DUE", "Fri 27"), ("WHEN", "overdue 14d"), ("RISK", "overdue  ana"), ("OWNER", "ana "),
+                         ("CUSTOMER", "Ann "), ("WHAT", "Ring back")):
+        assert row[header.index(title):].startswith(value), (title, header, row)

@@ -184,7 +184,7 @@ def test_wait_resume_and_the_report_through_the_cli(data_dir, capsys: pytest.Cap
                now="2026-11-23T10:30") == "1001\n"
     assert run("wait", "1001", "--note", "bring the charger", "--until", "tue 10:00", now="2026-11-23T10:30") == (
         "1001 waiting on the customer to bring the charger by tomorrow 10:00 (the risk clock is paused)\n")
-    listed = run("list", "--status", "waiting", now="2026-11-23T12:31")  # --now runs on: a minute's margin
+    listed = run("list", "--status", "waiting", now="2026-11-23T12:30")  # a --now command runs at --now exactly
     assert "waiting" in listed and "(waiting 2h: bring the charger)" in listed
     shown = run("show", "1001", now="2026-11-23T12:31")
     assert "  waiting    since today 10:30: bring the charger, by tomorrow 10:00" in shown

@@ -25,14 +25,15 @@ def _print_rows(rows: Sequence[Row], desk: Desk, now: datetime) -> None:
         print("no promises")
         return
     tz = desk.calendar.tz
-    print(f"{'ID':>5}  {'DUE':<16} {'WHEN':<13} {'RISK':<8} {'OWNER':<10} {'CUSTOMER':<18} WHAT")
+    ids = max(5, *(len(str(row.promise.id)) for row in rows))  # a desk of months has ids past 10000: never cut
+    print(f"{'ID':>{ids}}  {'DUE':<16} {'WHEN':<15} {'RISK':<8} {'OWNER':<10} {'CUSTOMER':<18} WHAT")
     for row in rows:
         p = row.promise
         outcome = None if p.is_open else derive_outcome(p)  # a closed promise: how it ended (kept, broken …)
         when = describe_due(p.due, now) if p.is_open else outcome.value if outcome else p.status.value
         risk = row.risk.value if row.risk else "-"
         line = (
-            f"{p.id:>5}  {format_due(p.due, now, tz):<16} {when:<13} {risk:<8} "
+            f"{p.id:>{ids}}  {format_due(p.due, now, tz):<16} {when:<15} {risk:<8} "
             f"{pad(p.owner, 10)} {pad(p.customer.name, 18)} {cell(p.what, 40)}"
         )
         if row.assessment and row.assessment.reasons:

@@ -492,8 +492,8 @@ class FileStore:
     def _locked(self) -> Iterator[None]:
         """Hold the kernel lock on the ``.lock`` file: ``flock`` on POSIX, filelock's ``FileLock`` elsewhere.
 
-        Why not filelock everywhere: importing it costs 55-95 ms here (logging, hashing, its own async layer),
-        more than the rest of ``promisetrack add`` together, and on POSIX it only wraps the very ``flock`` below.
+        Why not filelock everywhere: importing it brings logging, hashing and its own async layer, which would cost
+        ``promisetrack add`` more than all its own work, and on POSIX it only wraps the very ``flock`` below.
         Both are the same kernel lock on the same file, so desks running either version exclude each other, and
         the lock dies with its process.
         """

@@ -373,3 +373,34 @@ async def test_a_refresh_before_the_rest_of_a_long_board_is_added_shows_every_ro
         ids = board_ids(app)
         assert ids == [row.promise.id for row in desk.board()]
         assert len(ids) == len(set(ids)) == 50 and ids[0] == 1051 and 1003 not in ids
+
+
+def _screen_lines(table) -> list[str]:
+    """What the table draws, line by line (the header first), as a user reads it."""
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def test_ids_of_a_desk_of_years_are_never_cut(seeded: Desk, clock: FixedClock) -> None:
+    """Ids start at 1001 and a desk reaches 10001 within months: board, review and alerts widen the id column
+    rather than show "102…" for 102489, an id staff read out and type into the CLI."""
+    with seeded.store.transaction() as tx:
+        tx.next_ids("promise", 102489 - 1006)
+    clock.set(at(20, 10))
+    long_id = seeded.add("Sofia Petrov", "Check stock at the other shop", "2026-11-20 16:00", owner="ben",
+                         category="delivery")[0].id
+    clock.set(at(23, 10, 30))
+    assert long_id == 102489
+    app = PromiseTrackApp(seeded)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        board = "\n".join(_screen_lines(app.board.table))
+        assert " 102489 " in board and "102…" not in board
+        assert " 1001 " in board  # the short ids still show, in the wider column
+        await pilot.press("v")
+        await pilot.pause()
+        review = "\n".join(_screen_lines(app.screen.query_one("#review-table")))
+        assert " 102489 " in review and "102…" not in review
+        await pilot.press("escape", "exclamation_mark")
+        await pilot.pause()
+        alerts = "\n".join(_screen_lines(app.screen.query_one("#alerts-table")))
+        assert " 102489 " in alerts and "102…" not in alerts

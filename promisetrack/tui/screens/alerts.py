@@ -22,6 +22,7 @@ from promisetrack.dates import format_due
 from promisetrack.model import Risk
 from promisetrack.service import Row
 from promisetrack.tui.screens.kinds import OnARow
+from promisetrack.tui.widgets.promise_table import id_cells
 from promisetrack.tui.widgets.risk_badge import badge_cell
 
 AlertKey = tuple[int, Risk, datetime]  # promise, level, the due in force
@@ -98,9 +99,11 @@ class AlertsScreen(OnARow, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        rest = self.app.size.width - sum(WIDTHS.values()) - 2 * len(COLUMNS) - 2
+        rows = self._first[0]
+        widths = {**WIDTHS, "id": max(WIDTHS["id"], id_cells(str(r.promise.id) for r in rows))}  # never cut an id
+        rest = self.app.size.width - sum(widths.values()) - 2 * len(COLUMNS) - 2
         for key in COLUMNS:
-            table.add_column(key, key=key, width=WIDTHS.get(key, max(rest, 20)))
+            table.add_column(key, key=key, width=widths.get(key, max(rest, 20)))
         self.show(*self._first)
 
     @property

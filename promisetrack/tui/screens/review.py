@@ -35,7 +35,7 @@ from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm, BulkSa
 from promisetrack.tui.screens.detail import DetailScreen
 from promisetrack.tui.screens.kinds import OnARow, OwnKeys, ShowsTheBoard
 from promisetrack.tui.widgets.fixed_table import FixedWidthTable
-from promisetrack.tui.widgets.promise_table import DueTimes
+from promisetrack.tui.widgets.promise_table import ID_CELLS, DueTimes, id_cells
 from promisetrack.tui.widgets.risk_badge import RiskBadge, badge_cell
 
 REVIEWED = (Risk.OVERDUE, Risk.AT_RISK)
@@ -264,14 +264,15 @@ def promise_line(row: Row, now: datetime, tz: tzinfo, marked: bool, compact: boo
     ))
 
 
-def column_widths(content: int) -> tuple[dict[str, int], bool]:
-    """Widths (without padding) for ``content`` cells of room, and whether the table is compact."""
+def column_widths(content: int, ids: int = ID_CELLS) -> tuple[dict[str, int], bool]:
+    """Widths (without padding) for ``content`` cells of room with ids of ``ids`` digits, and whether the table is
+    compact."""
     if content < WIDE:  # compact: the due in words, the badge without reasons (the status line has them)
-        fixed = {"mark": 1, "id": 4, "age": 3, "due": 11, "risk": 9}
+        fixed = {"mark": 1, "id": ids, "age": 3, "due": 11, "risk": 9}
         rest = max(content - sum(fixed.values()), 37)
         what = max(rest - rest * 2 // 5, SUMMARY)
         return {**fixed, "customer": rest - what, "what": what}, True
-    fixed = {"mark": 1, "id": 4, "age": 3, "due": 28}
+    fixed = {"mark": 1, "id": ids, "age": 3, "due": 28}
     rest = content - sum(fixed.values())
     customer, what = max(rest * 3 // 14, 14), max(rest * 4 // 14, SUMMARY)
     return {**fixed, "customer": customer, "what": what, "risk": rest - customer - what}, False
@@ -287,14 +288,28 @@ class ReviewTable(FixedWidthTable[Text]):
         super().__init__(cursor_type="row", zebra_stripes=False, id=id)
         self.lines: list[Line] = []
         self.compact = False
+        self.id_cells = ID_CELLS
 
     def on_mount(self) -> None:
         for key in COLUMNS:
             self.add_column(HEADERS[key], key=key, width=10)
 
     def on_resize(self) -> None:
+        self.fit()
+
+    def fit_ids(self, ids: Iterable[str]) -> None:
+        """Widen (or narrow) the id column to the longest of ``ids``, the promises about to be shown."""
+        cells = id_cells(ids)
+        if cells != self.id_cells:
+            self.id_cells = cells
+            if self.size.width:
+                self.fit()
+
+    def fit(self) -> None:
+        """Size the columns from the table's width: compact below ``WIDE`` cells."""
         padding = 2 * self.cell_padding * len(COLUMNS)
-        widths, compact = column_widths(self.size.width - padding - self.styles.scrollbar_size_vertical)
+        widths, compact = column_widths(self.size.width - padding - self.styles.scrollbar_size_vertical,
+                                        self.id_cells)
         if compact != self.compact:
             self.compact = compact
             self.columns["risk"].label = Text("risk" if compact else HEADERS["risk"])  # type: ignore[index]
@@ -404,8 +419,9 @@ class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
             lines.append(owner_line(owner, rows, marked))
             lines += [promise_line(r, self.now, tz, r.promise.id in marked, compact, due_time, instants)
                       for r in rows]
-        table.show(lines)
         reviewed = [r for rows in self.groups.values() for r in rows]
+        table.fit_ids(str(r.promise.id) for r in reviewed)
+        table.show(lines)
         owners = len({r.promise.owner for r in reviewed})
         overdue = sum(1 for r in reviewed if r.risk is Risk.OVERDUE)
         parts: list[str | tuple[str, str]] = [

@@ -2,8 +2,8 @@
 
 Textual's ``DataTable`` measures every cell of every new row when it next idles, and on ``update_cell`` with a
 narrower text it measures the cell's whole column again: that is how it sizes auto-width columns. Here no column is
-auto-width, so those measurements change nothing — and with 2,000 rows the first cost about 160 ms before the
-board's first frame and the second a pass over 2,000 cells for each due that ticked to a shorter text. This table
+auto-width, so those measurements change nothing — yet the first is a pass over every cell of the board before its
+first frame, and the second a pass over a whole column for each due that ticked to a shorter text. This table
 skips them while every column is fixed (``DataTable`` sizes a fixed column from ``Column.width`` alone); rows of
 automatic height (``add_row(height=None)``) are still measured.
 """

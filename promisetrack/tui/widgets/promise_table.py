@@ -22,6 +22,7 @@ from promisetrack.tui.widgets.risk_badge import badge_cell
 COLUMNS = ("id", "customer", "what", "owner", "due", "risk")
 HEADERS = {"id": "id", "customer": "customer", "what": "promise", "owner": "owner", "due": "due", "risk": "risk"}
 WIDE = 100  # below this many cells of content the table goes compact: due in words, badge without reasons
+ID_CELLS = 4  # ids start at 1001; a desk of some months reaches 10001 and the column widens (id_cells)
 _COMPLAINT = "! "
 _COMPLAINT_STYLE = "bold magenta"
 
@@ -107,14 +108,20 @@ _CELLS: dict[str, tuple[Callable[[RowView, bool], object], Callable[[RowView, bo
 }
 
 
-def column_widths(content: int) -> tuple[dict[str, int], bool]:
-    """Widths (without padding) for ``content`` cells of room, and whether the table is compact."""
+def id_cells(ids: Iterable[str]) -> int:
+    """Cells for the id column: the longest id shown, never cut (staff type it into the CLI and read it out)."""
+    return max([ID_CELLS, *(len(key) for key in ids)])
+
+
+def column_widths(content: int, ids: int = ID_CELLS) -> tuple[dict[str, int], bool]:
+    """Widths (without padding) for ``content`` cells of room with ids of ``ids`` digits, and whether the table is
+    compact."""
     if content >= WIDE:
-        fixed = {"id": 4, "owner": 8, "due": 32, "customer": 17}
+        fixed = {"id": ids, "owner": 8, "due": 32, "customer": 17}
         rest = content - sum(fixed.values())
         what = rest * 9 // 20
         return {**fixed, "what": what, "risk": rest - what}, False
-    fixed = {"id": 4, "owner": 6, "due": 15, "risk": 9}
+    fixed = {"id": ids, "owner": 6, "due": 15, "risk": 9}
     rest = max(content - sum(fixed.values()), 16)
     customer = rest * 2 // 5
     return {**fixed, "customer": customer, "what": rest - customer}, True
@@ -129,6 +136,7 @@ class PromiseTable(FixedWidthTable[Text]):
         self._order: list[str] = []  # the keys in the order last shown
         self._rest: dict[str, RowView] | None = None  # the rows a first fill has still to add (see _fill)
         self.compact = False
+        self.id_cells = ID_CELLS
 
     def on_mount(self) -> None:
         # The board's table spans the screen: size it for that now, so that the first frame is drawn once, at the
@@ -139,7 +147,7 @@ class PromiseTable(FixedWidthTable[Text]):
 
     def _fit(self, width: int) -> tuple[dict[str, int], bool]:
         padding = 2 * self.cell_padding * len(COLUMNS)
-        return column_widths(width - padding - self.styles.scrollbar_size_vertical)
+        return column_widths(width - padding - self.styles.scrollbar_size_vertical, self.id_cells)
 
     def on_resize(self) -> None:
         widths, compact = self._fit(self.size.width)
@@ -164,6 +172,11 @@ class PromiseTable(FixedWidthTable[Text]):
         """Make the table show exactly ``views``, in that order, touching only what changed."""
         wanted = {v.key: v for v in views}
         self._rest = None
+        cells = id_cells(wanted)
+        if cells != self.id_cells:  # a longer id than any shown (or the long ones gone): the id column fits again
+            self.id_cells = cells
+            if self.columns:
+                self.set_widths(self._fit(self.size.width or self.app.size.width)[0])
         if not self._views:  # the first fill (or after an empty list): rows in order, nothing to compare or keep
             self._fill(wanted, self.app.size.height)
             return
