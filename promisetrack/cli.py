@@ -32,7 +32,8 @@ COMMANDS: dict[str | None, tuple[str, str]] = {
         "add", "list", "show", "contact", "reschedule", "done", "cancel", "reassign", "flag", "note", "wait",
         "resume", "undo", "check", "complaint", "rate", "notice")},
     **{name: ("promisetrack.commands.figures", f"run_{name}") for name in ("report", "export", "ics")},
-    **{name: ("promisetrack.commands.records", f"run_{name}") for name in ("kudos", "customers", "customer")},
+    **{name: ("promisetrack.commands.records", f"run_{name}") for name in ("customers", "customer")},
+    "kudos": ("promisetrack.commands.kudos", "run_kudos"),
     None: ("promisetrack.commands.board", "run"),
 }
 # Commands that need no desk: they run before one is opened.

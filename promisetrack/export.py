@@ -23,10 +23,11 @@ from typing import Any
 
 from promisetrack import __version__
 from promisetrack.errors import PromiseError
+from promisetrack.measures import PeriodDetail
 from promisetrack.metrics import TABLE_HEADINGS, Figures, Report, percent, table_cells
 from promisetrack.model import Customer, Outcome, Promise
 from promisetrack.outcomes import derive_outcome
-from promisetrack.service import Desk, PeriodDetail, Row, promise_json
+from promisetrack.service import Desk, Row, promise_json
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 DATE_FIELDS = frozenset({"created_at", "original_due", "due", "closed_at", "last_event_at"})

@@ -4,6 +4,7 @@ cancel, reassign, flag, note, undo, kudos and the queries — is a method here: 
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import unicodedata
@@ -12,13 +13,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from promisetrack import history, records
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
 from promisetrack.calendar import BusinessCalendar
 from promisetrack.clock import Clock, OffsetClock, SystemClock
-from promisetrack.config import Settings, load_settings, resolve_holidays
+from promisetrack.config import (
+    SETTINGS_FILE,
+    Settings,
+    load_settings,
+    resolve_db,
+    resolve_holidays,
+    save_theme,
+    settings_from_toml,
+)
 from promisetrack.customers import CustomerNote, CustomerSummary, is_merged, name_key, notes_of, summarize
 from promisetrack.dates import format_due, parse_due, parse_due_with_notes
 from promisetrack.errors import DataError, PromiseError
@@ -41,15 +50,12 @@ from promisetrack.risk import (
     Assessment,
     RiskContext,
     assess,
-    build_context,
     context_from,
     level_of_record,
     reality_check,
 )
 from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx, Watch
-
-if TYPE_CHECKING:
-    from promisetrack.metrics import Period, Recognition, Recurring, Report, TrendPoint
+from promisetrack.store.files import FILE_NAME
 
 NAME_LIMIT = 200
 TEXT_LIMIT = 2000
@@ -132,8 +138,6 @@ def resolve_user(cli_value: str | None) -> str:
     if env:
         return clean_text(env, "PROMISETRACK_USER", limit=NAME_LIMIT)
     try:
-        import getpass  # only when neither --user nor $PROMISETRACK_USER says who
-
         return getpass.getuser()
     except (KeyError, OSError):
         return "desk"
@@ -176,18 +180,6 @@ class Health:
     problems: list[str]
     warnings: list[str]
     location: str
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodDetail:
-    """What a report or an export of a period needs: the figures and the promises behind them."""
-
-    report: Report
-    closed: list[Row]
-    open: list[Row]
-    as_of: datetime
-    kudos: tuple[dict[str, Any], ...] = ()  # recorded in the period: colleagues' kudos and customers' nominations
-    shops: tuple[str, ...] = ()  # the chain's shops when the desk sees several (exports add a shop column); else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -1175,23 +1167,16 @@ class Desk:
                                "use --new-staff to record it anyway")
         return staff[person.casefold()]
 
-    def kudos_list(self, person: str | None = None, month: str | None = None) -> list[dict[str, Any]]:
-        """The kudos recorded, oldest first: of one ``person`` (any case), in one ``month`` (YYYY-MM, desk's zone)."""
+    def kudos_list(self, person: str | None = None) -> list[dict[str, Any]]:
+        """The kudos recorded, oldest first; of one ``person`` (any case) if given. By month: ``Measures.kudos``."""
         found = list(self._load().kudos)
         if person is not None:
             found = [k for k in found if str(k["person"]).casefold() == person.strip().casefold()]
-        if month is not None:
-            period = self.period(month=month)
-            found = [k for k in found if period.contains(datetime.fromisoformat(k["at"]))]
         return found
 
     def save_theme(self, theme: str) -> None:
         """Keep the board's theme (chosen in its command palette) in settings.toml for next time; nothing for
         settings built in memory (tests) or a theme already kept."""
-        from dataclasses import replace
-
-        from promisetrack.config import save_theme
-
         if self.settings.path is None or theme == self.settings.theme:
             return
         try:
@@ -1207,138 +1192,22 @@ class Desk:
         known = self._load().snapshot.meta.get("desk_id")
         if isinstance(known, str) and known:
             return known
-        import secrets
+        with self.store.transaction() as tx:  # os.urandom is what secrets.token_hex reads, without its ~5 ms import
+            return tx.setdefault_meta("desk_id", os.urandom(6).hex())
 
-        with self.store.transaction() as tx:
-            return tx.setdefault_meta("desk_id", secrets.token_hex(6))
-
-    # ---------------------------------------------------------------- measuring
-    def period(
-        self, *, month: str | None = None, week: str | None = None, first: str | None = None, last: str | None = None
-    ) -> Period:
-        """The period of ``--month``, ``--week`` or ``--from/--to`` in the desk's zone (default: this month)."""
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        return metrics.parse_period(self.now(), self.calendar.tz, month=month, week=week, first=first, last=last)
-
-    def last_week(self) -> Period:
-        """The ISO week just ended, per the desk's clock."""
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        return metrics.previous_week(self.now(), self.calendar.tz)
-
-    def _pool(self, start: datetime, end: datetime) -> list[Promise]:
+    # ---------------------------------------------------------------- what the figures read (measures.py)
+    def live_and_archived(self, start: datetime, end: datetime) -> list[Promise]:
         """Every live promise plus the archived ones that may have closed in ``[start, end)``."""
         tz = self.calendar.tz
         docs = self.store.read_closed(start.astimezone(tz), end.astimezone(tz))
         with _stored_records(self.store):
             return [Promise.from_dict(doc) for doc in docs]
 
-    def closed_between(self, start: datetime, end: datetime) -> list[Promise]:
-        """Promises closed (done or cancelled) in ``[start, end)``, reading only the archive months needed."""
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        return metrics.closed_in(self._pool(start, end), metrics.Period("", start, end))
-
-    def open_rows_at(self, moment: datetime, pool: Iterable[Promise] | None = None) -> list[Row]:
-        """The promises open at ``moment`` as they stood then, with their risk then, in board order.
-
-        From ``now`` on, that is the board. Before, each promise's state is replayed from its events before
-        ``moment`` and assessed against the load and lead times of that moment.
-        """
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        now = self.now()
-        if moment >= now:
-            return self.board(now)
-        if pool is None:
-            pool = self._pool(self._lead_window_start(moment), now)
-        states = [s for p in pool if (s := metrics.state_at(p, moment)) is not None]
-        open_ = [s for s in states if s.is_open]
-        closed = [s for s in states if not s.is_open]
-        context = build_context(
-            open_, closed, self.calendar, self.settings,
-            leads=history.promises_in_window(closed, moment, self.settings, self.calendar),
-            repeat_breakers=history.repeat_breakers_among(closed, {s.customer.id for s in open_}),
-        )
-        return sorted((Row(s, assess(s, moment, context)) for s in open_), key=board_key)
-
-    def _lead_window_start(self, moment: datetime) -> datetime:
-        """Where the lead-time window ending at ``moment`` starts (a past moment's pool reaches back that far)."""
-        return moment - timedelta(days=self.settings.lead_window_days)
-
     def shops(self) -> list[str]:
         """The shops of a chain when this desk sees several (a supervisor, or the database's owner), by name; []
         when it sees one (a data dir, or one shop's staff): then no view shows a shop."""
         found = self.store.shops()
         return found if len(found) > 1 else []
-
-    def _shop_choice(self, shop: str | None) -> tuple[str | None, list[str]]:
-        """``--shop``: the shop asked for (checked) and the shops seen; None for all of them."""
-        shops = self.shops()
-        if shop is None:
-            return None, shops
-        if shop in shops:
-            return shop, shops
-        if not shops:
-            raise PromiseError(f"--shop {shop}: this desk sees one shop only (a data dir, or one shop's login), "
-                               "so there is nothing to choose")
-        raise PromiseError(f"--shop {shop}: no such shop here; the shops are {', '.join(shops)}")
-
-    def period_detail(self, period: Period, shop: str | None = None) -> PeriodDetail:
-        """A period's report, its closed promises and the promises open at its end (or now, if it has not ended);
-        of one shop of the chain if ``shop`` names one. Risk is assessed on everything this desk sees before the
-        rows are chosen, so a shop's rows show the risk the board shows."""
-        shop, shops = self._shop_choice(shop)
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        now = self.now()
-        as_of = min(period.end, now)
-        start = period.start if as_of >= now else min(period.start, self._lead_window_start(as_of))
-        pool = self._pool(start, max(period.end, now))
-        open_rows = self.open_rows_at(as_of, pool)
-        closed = sorted(metrics.closed_in(pool, period), key=lambda p: (p.closed_at or p.due, p.id))
-        if shop is not None:
-            open_rows = [r for r in open_rows if r.promise.shop == shop]
-            closed = [p for p in closed if p.shop == shop]
-        report = metrics.figures(closed, period, self.calendar, open_rows, shops=() if shop else shops)
-        kudos = tuple(k for k in self.kudos_list() if period.contains(datetime.fromisoformat(k["at"])))
-        return PeriodDetail(report, [Row(p, None) for p in closed], open_rows, as_of, kudos,
-                            shops=() if shop else tuple(shops))
-
-    def period_report(self, period: Period, shop: str | None = None) -> Report:
-        return self.period_detail(period, shop).report
-
-    def trends(self, weeks: int = 8, months: int = 6) -> dict[str, list[TrendPoint]]:
-        """On-time and proactive-contact rates of the last ``weeks`` ISO weeks and ``months`` months (oldest first)."""
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        now, tz = self.now(), self.calendar.tz
-        week_periods = metrics.recent_weeks(now, tz, weeks)
-        month_periods = metrics.recent_months(now, tz, months)
-        start = min(week_periods[0].start, month_periods[0].start)
-        pool = self.closed_between(start, max(week_periods[-1].end, month_periods[-1].end))
-        return {
-            "weeks": metrics.trend(pool, week_periods, self.calendar),
-            "months": metrics.trend(pool, month_periods, self.calendar),
-        }
-
-    def recurring_issues(self, weeks: int = 8, min_total: int = 2) -> dict[str, list[Recurring]]:
-        """Categories and words of complaint promises that keep coming back over the last ``weeks`` weeks."""
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        periods = metrics.recent_weeks(self.now(), self.calendar.tz, weeks)
-        pool = self._pool(periods[0].start, periods[-1].end)
-        return metrics.recurring_issues(pool, periods, min_total=min_total)
-
-    def recognition(self, period: Period) -> list[Recognition]:
-        """Each staff member against the desk's standards in the period, with kudos received."""
-        from promisetrack import metrics  # period figures: never imported by add, list or done
-
-        return metrics.recognition(
-            self.closed_between(period.start, period.end), period, self.calendar,
-            metrics.Standards.from_settings(self.settings), self.kudos_list(), self.settings.staff,
-        )
 
 
 def promise_json(row: Row) -> dict[str, Any]:
@@ -1392,8 +1261,6 @@ def open_desk(
 def _store_choice(data_dir: Path, db: str | None) -> tuple[str | None, Settings]:
     """The database URL (None: the data dir) and the local settings. With a database named by ``--db`` or the
     environment, a data dir without settings stays untouched (no template written into a folder nobody uses)."""
-    from promisetrack.config import SETTINGS_FILE, resolve_db
-
     named = resolve_db(db, Settings())
     if named and not (data_dir / SETTINGS_FILE).exists():
         return named, Settings()
@@ -1409,7 +1276,6 @@ def resolve_db_url(data_dir: Path, db: str | None) -> str | None:
 def _database_store(url: str, local: Settings) -> tuple[PromiseStore, Settings, str | None]:
     """The PostgreSQL store (psycopg is imported here, only here), the desk's settings as kept in the database (the
     local file's while it has none), and the staff name of the login (None for the database's owner)."""
-    from promisetrack.config import settings_from_toml
     from promisetrack.store.postgres import PostgresStore
 
     store = PostgresStore(url)
@@ -1467,9 +1333,6 @@ def import_desk(data_dir: Path, db: str | None, source: Path, *, shop: str = "ma
     """``db import``: copy a data dir — live promises, archive, customers, kudos, settings, history summary — into
     the database, each record once by id (a second run adds nothing), and check every count. Raises DataError if a
     count differs."""
-    from promisetrack.config import SETTINGS_FILE
-    from promisetrack.store.files import FILE_NAME
-
     if not (source / FILE_NAME).exists():
         raise PromiseError(f"{source} holds no promisetrack data (no {FILE_NAME})")
     files = FileStore(source)

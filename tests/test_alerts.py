@@ -8,6 +8,7 @@ import pytest
 from promisetrack.alerts import Reminders, alert_state, snooze_until
 from promisetrack.clock import FixedClock
 from promisetrack.errors import PromiseError
+from promisetrack.measures import Measures
 from promisetrack.metrics import Period
 from promisetrack.model import EventKind, Risk
 from promisetrack.service import Desk
@@ -133,7 +134,7 @@ def test_the_report_gives_time_to_acknowledge_per_owner(desk: Desk, clock: Fixed
     desk.acknowledge(third.id)  # 6 business hours and 40 minutes: 400 minutes
     for p in (first, second, third):
         desk.done(p.id)
-    report = desk.period_report(Period("w", at(23, 0), at(30, 0)))
+    report = Measures(desk).period_report(Period("w", at(23, 0), at(30, 0)))
     assert (report.by_owner["ana"].ack_count, report.by_owner["ana"].ack_p50_minutes) == (1, 20.0)
     ben = report.by_owner["ben"]
     assert (ben.ack_count, ben.ack_p50_minutes, ben.ack_p80_minutes) == (2, 20.0, 400.0)

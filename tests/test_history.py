@@ -22,6 +22,7 @@ import pytest
 from promisetrack.clock import FixedClock
 from promisetrack.config import DataError, settings_from_toml
 from promisetrack.history import Closing, in_window, is_repeat_breaker
+from promisetrack.measures import Measures
 from promisetrack.model import Risk
 from promisetrack.risk import REPEAT_BREAKER
 from promisetrack.service import Desk, open_desk, promise_json
@@ -82,7 +83,8 @@ def test_every_view_gives_the_archived_lead_time_the_same_way(desk: Desk, clock:
     check(row.risk, list(row.assessment.reasons))
     board = {r.promise.id: r for r in desk.board()}
     check(board[pid].risk, list(board[pid].assessment.reasons))
-    detail = desk.period_detail(desk.period(week="2026-W48"))
+    measures = Measures(desk)
+    detail = measures.period_detail(measures.period(week="2026-W48"))
     opened = {r.promise.id: r for r in detail.open}
     check(opened[pid].risk, list(opened[pid].assessment.reasons))
     doc = promise_json(opened[pid])
@@ -116,11 +118,11 @@ def test_a_past_moment_uses_the_window_ending_then_from_the_pool(desk: Desk, clo
     archived_repairs(desk, clock)
     pid, _ = same_day_repair(desk)
     clock.set(at(24, 9))
-    rows = {r.promise.id: r for r in desk.open_rows_at(at(23, 10, 45))}
+    rows = {r.promise.id: r for r in Measures(desk).open_rows_at(at(23, 10, 45))}
     assert rows[pid].risk is Risk.AT_RISK
     assert rows[pid].assessment.reasons == ("repair usually takes 3.0 business days (p80); 6.2 business hours left",)
     # Before the repairs were done there was no lead time to go by.
-    early = {r.promise.id: r for r in desk.open_rows_at(at(4, 10))}
+    early = {r.promise.id: r for r in Measures(desk).open_rows_at(at(4, 10))}
     assert all("usually takes" not in " ".join(r.assessment.reasons) for r in early.values())
 
 
@@ -271,9 +273,11 @@ def test_an_open_promise_turns_at_risk_when_the_second_break_closes(desk: Desk, 
     clock.set(MONDAY)
     desk.contact(waiting, "called about the refund")
     assert desk.row(waiting).assessment.reasons == (REPEAT_BREAKER,)
-    rows = {r.promise.id: r for r in desk.open_rows_at(at(19, 9))}  # a past moment, from the pool
+    measures = Measures(desk)
+    rows = {r.promise.id: r for r in measures.open_rows_at(at(19, 9))}  # a past moment, from the pool
     assert REPEAT_BREAKER in rows[waiting].assessment.reasons
-    assert REPEAT_BREAKER not in {r.promise.id: r for r in desk.open_rows_at(at(17, 12))}[waiting].assessment.reasons
+    earlier = {r.promise.id: r for r in measures.open_rows_at(at(17, 12))}
+    assert REPEAT_BREAKER not in earlier[waiting].assessment.reasons
 
 
 def test_the_rule_itself() -> None:

@@ -15,6 +15,7 @@ from promisetrack.clock import FixedClock
 from promisetrack.customers import name_key
 from promisetrack.errors import PromiseError
 from promisetrack.export import summary_markdown
+from promisetrack.measures import Measures
 from promisetrack.model import EventKind
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, open_desk
@@ -146,9 +147,10 @@ def test_a_late_score_and_complaint_on_an_archived_promise_count_once_by_its_clo
     desk.complaint(p.id, "the repair failed again")
     assert p.id not in desk.store.read().promises  # saved back where it lives, not left in the live file
     assert [d["csat"] for d in desk.store.read_archived() if d["id"] == p.id] == [5]
-    november = desk.period_report(desk.period(month="2026-11")).overall
+    measures = Measures(desk)
+    november = measures.period_report(measures.period(month="2026-11")).overall
     assert (november.counts["closed"], november.csat_mean, november.csat_count, november.complaints) == (1, 5, 1, 1)
-    week = desk.period_report(desk.period(week="2026-W48")).overall
+    week = measures.period_report(measures.period(week="2026-W48")).overall
     assert week.csat_count == 0 and week.complaints == 0  # counted by the closing day, not the day of the score
 
 
@@ -163,7 +165,8 @@ def test_an_archived_copy_left_behind_is_not_counted_twice(desk: Desk, clock: Fi
     with desk.store.transaction() as tx:  # a changed copy in the live file beside the archived one
         tx.put_promise({**doc, "csat": 4})
     assert p.id in desk.store.read().promises
-    report = desk.period_report(desk.period(month="2026-11")).overall
+    measures = Measures(desk)
+    report = measures.period_report(measures.period(month="2026-11")).overall
     assert (report.counts["closed"], report.csat_mean) == (1, 4)
 
 
@@ -177,12 +180,14 @@ def test_kudos_staff_list_listing_and_nominations_apart(data_dir: Path, clock: F
     desk.kudos("Chloe", "covered a shift", new_staff=True)
     clock.set(at(2, 10, month=12))
     desk.kudos("Ana", "December")
+    measures = Measures(desk)
     assert [k["note"] for k in desk.kudos_list(person="BEN")] == ["rang back early", "lovely"]
-    assert [k["note"] for k in desk.kudos_list(month="2026-12")] == ["December"]
-    people = {r.person: r for r in desk.recognition(desk.period(month="2026-11"))}
+    assert [k["note"] for k in measures.kudos(person="BEN")] == ["rang back early", "lovely"]
+    assert [k["note"] for k in measures.kudos(month="2026-12")] == ["December"]
+    people = {r.person: r for r in measures.recognition(measures.period(month="2026-11"))}
     assert (people["Ben"].kudos, people["Ben"].colleague_kudos, people["Ben"].nominations) == (2, 1, 1)
     assert people["Ben"].as_json()["nominations"] == 1
-    text = summary_markdown(desk.period_detail(desk.period(week="2026-W48")), TZ)
+    text = summary_markdown(measures.period_detail(measures.period(week="2026-W48")), TZ)
     assert "- **Ben**: 1 from colleagues, 1 customer nominations" in text
     assert "  - lovely (customer Maria Lopez)" in text
 

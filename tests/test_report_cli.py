@@ -14,6 +14,7 @@ import pytest
 
 from promisetrack.cli import main
 from promisetrack.clock import FixedClock
+from promisetrack.measures import Measures
 from promisetrack.service import Desk, open_desk
 from tests.conftest import TZ, write_settings
 
@@ -172,7 +173,8 @@ def test_kudos_records_praise_and_counts_it(cli: Cli) -> None:
     assert code == 2 and "note is required" in err
     desk = open_desk(cli.data, clock=FixedClock(datetime(2026, 11, 25, 9, tzinfo=TZ)), user="ana")
     assert [k["from_customer"] for k in desk.kudos_list()] == ["Maria Lopez", ""]
-    people = {r.person.casefold(): r for r in desk.recognition(desk.period(week="2026-W48"))}
+    measures = Measures(desk)
+    people = {r.person.casefold(): r for r in measures.recognition(measures.period(week="2026-W48"))}
     assert (people["ben"].kudos, people["ben"].kudos_total) == (2, 2)
 
 
@@ -221,15 +223,17 @@ def test_old_months_come_from_the_archive_and_only_the_months_needed_are_read(
         return read_months(months)
 
     monkeypatch.setattr(desk.store, "read_live_and_archived", spy)
-    report = desk.period_report(desk.period(month="2026-10"))
+    measures = Measures(desk)
+    report = measures.period_report(measures.period(month="2026-10"))
     assert report.overall.counts == counts(kept=1)
     # open at the end of October (Sun 1 Nov 00:00), overdue since 21 October, although it has closed since
     assert report.overall.open_overdue == 1 and report.by_category["refund"].open_overdue == 1
     assert months_read == [["2026-10", "2026-11"]]
     months_read.clear()
-    week = desk.period_report(desk.period(week="2026-W48"))
+    week = measures.period_report(measures.period(week="2026-W48"))
     assert week.overall.counts == counts() and months_read == [["2026-11"]]  # October is not read
-    assert [p.id for p in desk.closed_between(datetime(2026, 11, 1, tzinfo=TZ), datetime(2026, 12, 1, tzinfo=TZ))] \
+    assert [p.id for p in measures.closed_between(datetime(2026, 11, 1, tzinfo=TZ),
+                                                  datetime(2026, 12, 1, tzinfo=TZ))] \
         == [straddling.id]
     assert months_read[-1] == ["2026-11"]
 
@@ -239,11 +243,12 @@ def test_trends_and_recurring_issues_through_the_desk(desk: Desk, clock: FixedCl
     desk.add("Tom", "Washing machine leaks", "2026-11-25 17:00", category="repair", complaint=True)
     clock.set(datetime(2026, 11, 24, 12, tzinfo=TZ))
     desk.done(first.id)
-    trends = desk.trends()
+    measures = Measures(desk)
+    trends = measures.trends()
     assert [p.label for p in trends["weeks"]][-1] == "2026-W48" and len(trends["weeks"]) == 8
     assert trends["weeks"][-1].on_time_rate == 1.0 and trends["weeks"][0].on_time_rate is None
     assert [p.label for p in trends["months"]] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10",
                                                     "2026-11"]
-    issues = desk.recurring_issues()
+    issues = measures.recurring_issues()
     assert [(r.name, r.total) for r in issues["categories"]] == [("repair", 2)]
     assert {r.name for r in issues["words"]} == {"washing", "machine"}

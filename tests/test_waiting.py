@@ -7,6 +7,7 @@ import pytest
 
 from promisetrack.clock import FixedClock
 from promisetrack.errors import PromiseError
+from promisetrack.measures import Measures
 from promisetrack.metrics import Period
 from promisetrack.model import EventKind, Outcome, Risk
 from promisetrack.outcomes import derive_outcome
@@ -151,7 +152,7 @@ def test_the_report_counts_waiting_per_category(desk: Desk, clock: FixedClock) -
     desk.resume(b.id)  # 6.5 + 1 = 7.5 business hours
     for p in (a, b, c):
         desk.done(p.id)
-    report = desk.period_report(Period("w", at(23, 0), at(30, 0)))
+    report = Measures(desk).period_report(Period("w", at(23, 0), at(30, 0)))
     repairs = report.by_category["repair"]
     assert (repairs.waited_count, repairs.waited_total_hours, repairs.waited_median_hours) == (2, 9.5, 2.0)
     assert report.by_category["refund"].waited_count == 0

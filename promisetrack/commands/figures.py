@@ -8,6 +8,7 @@ from pathlib import Path
 
 from promisetrack.commands.output import file_json, json_line, pad, print_json, text_width
 from promisetrack.export import export_week, follow_calendar, write_open_calendar
+from promisetrack.measures import Measures
 from promisetrack.metrics import TABLE_HEADINGS, Report, table_cells
 from promisetrack.service import Desk
 
@@ -58,18 +59,20 @@ def _print_pairs(title: str, rows: list[tuple[str, int, float | None, float | No
 
 
 def run_report(args: argparse.Namespace, desk: Desk) -> None:
-    period = desk.period(month=args.month, week=args.week, first=args.first, last=args.last)
-    report = desk.period_report(period, args.shop)
+    measures = Measures(desk)
+    period = measures.period(month=args.month, week=args.week, first=args.first, last=args.last)
+    report = measures.period_report(period, args.shop)
     if args.json:  # recognition: each person's kudos, colleagues' and customers' nominations counted apart
         print_json({**report.as_json(), **({"shop": args.shop} if args.shop else {}),
-                    "recognition": [r.as_json() for r in desk.recognition(period)]})
+                    "recognition": [r.as_json() for r in measures.recognition(period)]})
     else:
         _print_report(report, desk, args.shop)
 
 
 def run_export(args: argparse.Namespace, desk: Desk) -> None:
-    period = desk.period(week=args.week) if args.week else desk.last_week()
-    paths = export_week(desk.period_detail(period), Path(args.out).expanduser(), desk.now(), desk.calendar.tz,
+    measures = Measures(desk)
+    period = measures.period(week=args.week) if args.week else measures.last_week()
+    paths = export_week(measures.period_detail(period), Path(args.out).expanduser(), desk.now(), desk.calendar.tz,
                         desk_id=desk.desk_id())
     if args.json:
         print_json({"week": period.label, "files": [file_json(path) for path in paths]})

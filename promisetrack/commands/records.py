@@ -1,10 +1,9 @@
-"""Customers as records and kudos (issue 12): ``customers``, ``customer``, ``kudos``."""
+"""Customers as records (issue 12): ``customers`` and ``customer``."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import datetime
 
 from promisetrack.commands.output import cell, pad, print_json
 from promisetrack.customers import CustomerSummary
@@ -13,35 +12,6 @@ from promisetrack.errors import PromiseError
 from promisetrack.model import Promise
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, Row, promise_json
-
-
-def run_kudos(args: argparse.Namespace, desk: Desk) -> None:
-    if args.list:
-        return _kudos_list(args, desk)
-    if args.name is None or args.note is None:
-        raise PromiseError("kudos needs NAME and --note TEXT (or --list to read them)")
-    doc = desk.kudos(args.name, args.note, args.from_customer, new_staff=args.new_staff)
-    source = f"from {doc['from_customer']}" if doc["from_customer"] else f"recorded by {doc['by']}"
-    count = sum(1 for k in desk.kudos_list() if str(k["person"]).casefold() == doc["person"].casefold())
-    if args.json:
-        print_json({**doc, "count": count})
-        return
-    print(f"kudos for {doc['person']} ({source}): {doc['note']} — {count} in all")
-
-
-def _kudos_list(args: argparse.Namespace, desk: Desk) -> None:
-    found = desk.kudos_list(args.person, args.month)
-    if getattr(args, "json", False):
-        print_json([{"person": k["person"], "note": k["note"], "from_customer": k.get("from_customer", ""),
-                      "by": k.get("by", ""), "at": k["at"]} for k in found])
-        return
-    if not found:
-        print("no kudos")
-    tz = desk.calendar.tz
-    for k in found:
-        source = f"from customer {k['from_customer']}" if k.get("from_customer") else f"from {k.get('by', '')}"
-        print(f"{datetime.fromisoformat(k['at']).astimezone(tz):%Y-%m-%d %H:%M}  {pad(k['person'], 12)} "
-              f"{k['note']}  ({source})")
 
 
 def run_customers(args: argparse.Namespace, desk: Desk) -> None:

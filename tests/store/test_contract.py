@@ -9,6 +9,7 @@ import pytest
 
 from promisetrack.clock import FixedClock
 from promisetrack.errors import PromiseError
+from promisetrack.measures import Measures
 from promisetrack.model import EventKind, Outcome, Risk, Status
 from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk
@@ -150,12 +151,13 @@ def test_report_figures_of_a_month(desk: Desk, clock: FixedClock) -> None:
     desk.done(broken)
     clock.advance(timedelta(days=30))
     add(desk)  # archives them all
-    report = desk.period_report(desk.period(month="2026-11"))
+    measures = Measures(desk)
+    report = measures.period_report(measures.period(month="2026-11"))
     overall = report.overall
     counts = overall.counts
     assert (counts["kept"], counts["renegotiated"], counts["broken"], counts["cancelled"]) == (1, 1, 1, 1)
     assert overall.closed == 3 and overall.on_time_rate == pytest.approx(2 / 3) and overall.csat_count == 2
-    assert [p.id for p in desk.closed_between(at(1, 0), at(30, 23))] == [kept, renegotiated, broken, cancelled]
+    assert [p.id for p in measures.closed_between(at(1, 0), at(30, 23))] == [kept, renegotiated, broken, cancelled]
 
 
 def test_waiting_and_resume(desk: Desk, clock: FixedClock) -> None:
@@ -262,7 +264,8 @@ def test_a_late_score_and_complaint_on_an_archived_promise_count_once(desk: Desk
     desk.rate(promise.id, 5, "survey came back")
     desk.complaint(promise.id, "wrote in about the wait")
     assert desk.get(promise.id).csat == 5 and desk.get(promise.id).complaint
-    november = desk.period_report(desk.period(month="2026-11")).overall
+    measures = Measures(desk)
+    november = measures.period_report(measures.period(month="2026-11")).overall
     assert (november.closed, november.csat_count, november.csat_mean, november.complaints) == (1, 1, 5.0, 1)
     assert derive_outcome(desk.get(promise.id)) is Outcome.KEPT  # a score never changes the outcome
 

@@ -14,6 +14,7 @@ import pytest
 
 from promisetrack.clock import FixedClock
 from promisetrack.export import columns
+from promisetrack.measures import Measures
 from promisetrack.service import Desk, open_desk
 from promisetrack.store.postgres import PostgresStore
 from promisetrack.tui.app import PromiseTrackApp
@@ -63,7 +64,8 @@ def chain(pg: PgServer, pg_db: str, data_dir: Path) -> Chain:
 def test_records_carry_their_shop_and_a_client_cannot_move_one(chain: Chain) -> None:
     boss = chain.desk(chain.supervisor)
     assert boss.shops() == ["north", "south"]  # "main" holds only the supervisor: no shop of the chain
-    assert {p.id: p.shop for p in boss.closed_between(at(1, 0), at(30, 0)) + [r.promise for r in boss.board()]} == {
+    closed = Measures(boss).closed_between(at(1, 0), at(30, 0))
+    assert {p.id: p.shop for p in closed + [r.promise for r in boss.board()]} == {
         1001: "north", 1002: "north", 1003: "south", 1004: "south"}
     assert chain.desk(chain.north).shops() == []  # staff see one shop: nothing to tell apart
     store = PostgresStore(chain.north)
@@ -132,7 +134,8 @@ def test_a_data_dir_shows_no_shop(data_dir: Path, clock: FixedClock) -> None:
     desk = open_desk(data_dir, user="ana", clock=clock)
     desk.add("Maria Lopez", "Call back", "fri")
     assert desk.shops() == [] and desk.get(1001).shop == "" and "shop" not in desk.get(1001).to_dict()
-    assert "by_shop" not in desk.period_report(desk.period()).as_json()
+    measures = Measures(desk)
+    assert "by_shop" not in measures.period_report(measures.period()).as_json()
     assert "shop" not in columns()
 
 

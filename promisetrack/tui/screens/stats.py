@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -25,7 +25,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import get_current_worker
 
+from promisetrack import metrics
 from promisetrack.errors import DataError, PromiseError
+from promisetrack.measures import Measures
+from promisetrack.metrics import Figures, Period, Recognition, Recurring, Report, TrendPoint
 from promisetrack.service import Desk
 from promisetrack.tui.screens.kinds import FollowsFigures, OwnKeys
 from promisetrack.tui.widgets.figures_table import (
@@ -39,9 +42,6 @@ from promisetrack.tui.widgets.figures_table import (
     rate_text,
 )
 from promisetrack.tui.widgets.sparkline_panel import TrendPanel
-
-if TYPE_CHECKING:
-    from promisetrack.metrics import Figures, Period, Recognition, Recurring, Report, TrendPoint
 
 log = logging.getLogger("promisetrack.tui")
 
@@ -73,23 +73,21 @@ class Stats:
 
 def compute_stats(desk: Desk) -> Stats:
     """The four periods' reports and recognition, the weekly trend, the recurring issues (reads the archive)."""
-    from promisetrack import metrics
-
+    measures = Measures(desk)
     version, now, tz = desk.version(), desk.now(), desk.calendar.tz
     local = now.astimezone(tz)
     year, week, _ = local.isocalendar()
-    this_week = desk.period(week=f"{year:04d}-W{week:02d}")
-    this_month = desk.period(month=f"{local.year:04d}-{local.month:02d}")
+    this_week = measures.period(week=f"{year:04d}-W{week:02d}")
+    this_month = measures.period(month=f"{local.year:04d}-{local.month:02d}")
     periods = {"this_week": this_week, "last_week": metrics.previous(this_week, tz),
                "this_month": this_month, "last_month": metrics.previous(this_month, tz)}
     return Stats(
         now=now, version=version, periods=periods,
-        reports={key: desk.period_report(period) for key, period in periods.items()},
-        weekly=desk.trends()["weeks"],
-        recurring=desk.recurring_issues(),
-        recognition={key: desk.recognition(period) for key, period in periods.items()},
-        kudos={key: [k for k in desk.kudos_list() if period.contains(datetime.fromisoformat(k["at"]))]
-               for key, period in periods.items()},
+        reports={key: measures.period_report(period) for key, period in periods.items()},
+        weekly=measures.trends()["weeks"],
+        recurring=measures.recurring_issues(),
+        recognition={key: measures.recognition(period) for key, period in periods.items()},
+        kudos={key: measures.kudos_in(period) for key, period in periods.items()},
     )
 
 

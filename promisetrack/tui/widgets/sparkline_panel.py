@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Label, Sparkline, Static
 
 if TYPE_CHECKING:
-    from promisetrack.metrics import TrendPoint  # metrics is imported when the stats are first computed
+    from promisetrack.metrics import TrendPoint  # metrics comes with the stats screen (stats.py), not with this widget
 
 CELLS = 4  # columns per week: room for "100" under its bars
 LABEL = 12  # the width of the series' names (app.tcss .trend-label)
