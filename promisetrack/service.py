@@ -851,7 +851,7 @@ class Desk:
         email = clean_text(email, "email", required=False, limit=NAME_LIMIT)
         if email and "@" not in email:
             raise PromiseError(f"email {email!r} has no @")
-        owner_name = clean_text(owner or self.user, "owner", limit=NAME_LIMIT)
+        owner_name = self._staff_spelling(clean_text(owner or self.user, "owner", limit=NAME_LIMIT))
         category_name = clean_text(category or self.settings.default_category, "category", limit=NAME_LIMIT)
         now = self.now()
         due_at, notes = parse_due_with_notes(due, now, self.calendar)
@@ -940,7 +940,7 @@ class Desk:
         return self._change(pid, event)
 
     def reassign(self, pid: int | str, owner: str) -> Promise:
-        name = clean_text(owner, "owner", limit=NAME_LIMIT)
+        name = self._staff_spelling(clean_text(owner, "owner", limit=NAME_LIMIT))
 
         def event(p: Promise) -> Event:
             self._require_open(p, "reassigned")
@@ -1156,6 +1156,11 @@ class Desk:
         with self.store.transaction() as tx:
             tx.add_kudos(doc)
         return doc
+
+    def _staff_spelling(self, name: str) -> str:
+        """``name`` as the staff list spells it ("ben" -> "Ben"), so that one person is one owner in every figure;
+        a name not on the list (or no list) as typed."""
+        return {staff.casefold(): staff for staff in self.settings.staff}.get(name.casefold(), name)
 
     def _staff_name(self, person: str, new_staff: bool) -> str:
         """``person`` as the staff list spells it; refused if not on a list the desk keeps (empty: anyone)."""

@@ -170,6 +170,20 @@ def test_an_archived_copy_left_behind_is_not_counted_twice(desk: Desk, clock: Fi
     assert (report.counts["closed"], report.csat_mean) == (1, 4)
 
 
+def test_owners_take_the_staff_lists_spelling(data_dir: Path, clock: FixedClock) -> None:
+    """"ben" and "Ben" are one person: on the list, an owner is stored as the list spells it, so the figures by
+    owner do not split; a name not on the list stays as typed."""
+    write_settings(data_dir, **{"staff = []": 'staff = ["Ana", "Ben"]'})
+    desk = open_desk(data_dir, user="ana", clock=clock)
+    mine, _ = desk.add("Cy", "Ring back", "fri")  # the default owner: the login "ana"
+    his, _ = desk.add("Di", "Quote", "fri", owner="BEN")
+    assert (mine.owner, his.owner) == ("Ana", "Ben")
+    assert desk.reassign(mine.id, "ben").owner == "Ben"
+    with pytest.raises(PromiseError, match="already Ben's"):
+        desk.reassign(his.id, "ben")
+    assert desk.reassign(his.id, "Chloe").owner == "Chloe"
+
+
 def test_kudos_staff_list_listing_and_nominations_apart(data_dir: Path, clock: FixedClock) -> None:
     write_settings(data_dir, **{"staff = []": 'staff = ["Ana", "Ben"]'})
     desk = open_desk(data_dir, user="ana", clock=clock)
@@ -219,10 +233,14 @@ def test_cli_customers_customer_merge_complaint_rate_kudos(tmp_path: Path) -> No
     assert [(c["id"], c["open"]) for c in listed] == [(2, 1), (1, 2)]
     assert set(listed[0]) == {"id", "name", "phone", "email", "open", "closed", "broken", "last_contact", "notes"}
     assert ok(data, "customer", "merge", "1", "2") == "customer 2 merged into 1 María López: 1 promises moved (1003)\n"
+    ok(data, "add", "--customer", "Maria Lopez", "--what", "Box", "--due", "fri", "--new-customer")
+    assert json.loads(ok(data, "customer", "merge", "1", "#3", "--json")) == {
+        "message": "customer 3 merged into 1 María López: 1 promises moved (1004)", "kept": 1, "merged": 3,
+        "moved": [1004]}
     ok(data, "customer", "1", "--note", "prefers email", "--email", "maria@example.com")
     one = json.loads(ok(data, "customer", "1", "--json"))
     assert one["email"] == "maria@example.com" and [n["text"] for n in one["notes"]][-1] == "prefers email"
-    assert sorted(p["id"] for p in one["promises"]) == [1001, 1002, 1003]
+    assert sorted(p["id"] for p in one["promises"]) == [1001, 1002, 1003, 1004]
     assert "prefers email" in ok(data, "customer", "1")
     assert ok(data, "done", "1001", "--csat", "2") == "1001 done — kept\n"
     assert ok(data, "rate", "1001", "--csat", "5", "--note", "survey") == "1001 rated 5 (the outcome is unchanged)\n"

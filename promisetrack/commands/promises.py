@@ -134,7 +134,8 @@ def run_cancel(args: argparse.Namespace, desk: Desk) -> None:
 
 
 def run_reassign(args: argparse.Namespace, desk: Desk) -> None:
-    confirm(desk.reassign(args.id, args.owner), f"now {args.owner}'s", args, desk)
+    promise = desk.reassign(args.id, args.owner)
+    confirm(promise, f"now {promise.owner}'s", args, desk)
 
 
 def run_flag(args: argparse.Namespace, desk: Desk) -> None:

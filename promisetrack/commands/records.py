@@ -36,8 +36,13 @@ def run_customer(args: argparse.Namespace, desk: Desk) -> None:
         if len(args.more) != 2:
             raise PromiseError("customer merge takes two ids: the customer kept, then the duplicate")
         kept, moved = desk.merge_customers(*args.more)
-        print(f"customer {args.more[1]} merged into {kept.id} {kept.name}: {len(moved)} promises moved"
-              + (f" ({', '.join(map(str, moved))})" if moved else ""))
+        merged = int(str(args.more[1]).strip().lstrip("#"))  # as merge_customers read it
+        message = (f"customer {merged} merged into {kept.id} {kept.name}: {len(moved)} promises moved"
+                   + (f" ({', '.join(map(str, moved))})" if moved else ""))
+        if args.json:
+            print_json({"message": message, "kept": kept.id, "merged": merged, "moved": list(moved)})
+        else:
+            print(message)
         return
     if args.more:
         raise PromiseError(f"customer takes one id, not {len(args.more) + 1} (to merge: customer merge A B)")
