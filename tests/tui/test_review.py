@@ -24,7 +24,15 @@ from promisetrack.tui.app import PromiseTrackApp, palette_title
 from promisetrack.tui.screens.board import BoardScreen
 from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm
 from promisetrack.tui.screens.detail import DetailScreen
-from promisetrack.tui.screens.review import REVIEW_BINDINGS, Instants, ReviewScreen, elapsed
+from promisetrack.tui.screens.review import (
+    REVIEW_BINDINGS,
+    DrawnLines,
+    Instants,
+    ReviewScreen,
+    elapsed,
+    promise_line,
+)
+from promisetrack.tui.widgets.promise_table import DueTimes
 from tests.conftest import MONDAY, at
 from tests.tui.conftest import SIZE, settle, toasts, type_text
 
@@ -336,3 +344,28 @@ def test_a_ticks_words_are_the_review_functions_words() -> None:
             for moment in (now + offset, now - offset):
                 assert instants.age(moment) == elapsed(moment, now), (moment, now)
                 assert instants.due(moment) == describe_due(moment, now), (moment, now)
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_line_kept_from_the_last_tick_is_the_line_drawn_afresh(review_desk: Desk, compact: bool) -> None:
+    """The review keeps each promise's line while its words stay the same: over three days, every seven minutes
+    (ages and times left change their words, days turn, a contact changes reasons, marks change), the kept line is
+    always the line ``promise_line`` draws afresh — and most ticks keep most lines."""
+    tz = review_desk.calendar.tz
+    drawn, instants, due_times = DrawnLines(), Instants(), DueTimes(tz)
+    kept = made = 0
+    for minutes in range(0, 3 * 24 * 60, 7):
+        now = MONDAY + timedelta(minutes=minutes)
+        if minutes == 24 * 60:
+            review_desk.clock.set(now)  # type: ignore[attr-defined]
+            review_desk.contact(1006, "told them")
+        due_time = due_times.at(now)
+        drawn.at(now, tz, compact, due_time, instants.at(now))
+        for row in review_desk.board(now):
+            marked = (row.promise.id + (minutes >= 2 * 24 * 60)) % 2 == 0  # on day 3, the marks change
+            before = drawn._drawn.get(row.promise.id)
+            line = drawn.line(row, marked)
+            assert line == promise_line(row, now, tz, marked, compact, due_time, instants), (now, row)
+            kept += before is not None and before[-1] is line
+            made += before is None or before[-1] is not line
+    assert kept > made

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import ClassVar, NamedTuple
 
 from rich.console import JustifyMethod
@@ -90,18 +90,27 @@ class Instants:
         return self
 
     def age(self, since: datetime) -> str:
-        """``elapsed(since, now)``: its words depend on the whole minutes only, so each is worked out once."""
-        seconds = max((self.now - self(since)) / 1e6, 0)
+        """``elapsed(since, now)``."""
+        return self.age_of(self(since))
+
+    def due(self, due: datetime) -> str:
+        """``describe_due(due, now)``."""
+        return self.due_of(self(due))
+
+    def age_of(self, since_micros: int) -> str:
+        """``age`` of a moment in microseconds: its words depend on the whole minutes only, so each is worked out
+        once."""
+        seconds = max((self.now - since_micros) / 1e6, 0)
         minutes = int(seconds // 60)
         found = self._ages.get(minutes)
         if found is None:
             found = self._ages[minutes] = age_text(seconds)
         return found
 
-    def due(self, due: datetime) -> str:
-        """``describe_due(due, now)``: its words depend on the sign and the whole minutes only (within a minute past
-        the due: "due now")."""
-        seconds = (self(due) - self.now) / 1e6
+    def due_of(self, due_micros: int) -> str:
+        """``due`` of a moment in microseconds: its words depend on the sign and the whole minutes only (within a
+        minute past the due: "due now")."""
+        seconds = (due_micros - self.now) / 1e6
         if -60 < seconds <= 0:
             return "due now"
         key = (seconds > 0, int(abs(seconds) // 60))
@@ -264,6 +273,47 @@ def promise_line(row: Row, now: datetime, tz: tzinfo, marked: bool, compact: boo
     ))
 
 
+class DrawnLines:
+    """Each promise's line as last drawn, with what it was drawn from: the promise (a new one after every read), its
+    level and reasons, the mark, the width mode, the day (``format_due`` says "today 17:00") and the words of its
+    age and time left. A tick makes a new line only where one of them changed: a few dozen promises of a thousand."""
+
+    def __init__(self) -> None:
+        self._drawn: dict[int, tuple[Row, int, int, tuple[object, ...], Line]] = {}
+        self._tick: tuple[datetime, tzinfo, bool, Callable[[datetime], str], Instants, date] | None = None
+
+    def at(self, now: datetime, tz: tzinfo, compact: bool, due_time: Callable[[datetime], str],
+           instants: Instants) -> DrawnLines:
+        """Set the tick the lines are drawn for (``instants`` already ``at`` now)."""
+        self._tick = (now, tz, compact, due_time, instants, now.astimezone(tz).date())
+        return self
+
+    def line(self, row: Row, marked: bool) -> Line:
+        assert self._tick is not None, "DrawnLines.at first"
+        now, tz, compact, due_time, instants, day = self._tick
+        p, a = row.promise, row.assessment
+        known = self._drawn.get(p.id)
+        # The same promise (a read makes new ones) with the same level and reasons: a tick re-assesses every overdue
+        # row into a new Row, mostly to the same words.
+        same_row = known is not None and known[0].promise is p and (
+            known[0].assessment is a or (known[0].assessment is not None and a is not None
+                                         and (known[0].assessment.level, known[0].assessment.reasons)
+                                         == (a.level, a.reasons)))
+        created, due = (known[1], known[2]) if known is not None and same_row else (instants(p.created_at),
+                                                                                      instants(p.due))
+        key = (marked, compact, day, instants.age_of(created), instants.due_of(due))
+        if known is not None and same_row and known[3] == key:
+            return known[4]
+        line = promise_line(row, now, tz, marked, compact, due_time, instants)
+        self._drawn[p.id] = (row, created, due, key, line)
+        return line
+
+    def keep_only(self, pids: set[int]) -> None:
+        """Forget the promises no longer reviewed (closed, reassigned away, back to ok)."""
+        for pid in [pid for pid in self._drawn if pid not in pids]:
+            del self._drawn[pid]
+
+
 def column_widths(content: int, ids: int = ID_CELLS) -> tuple[dict[str, int], bool]:
     """Widths (without padding) for ``content`` cells of room with ids of ``ids`` digits, and whether the table is
     compact."""
@@ -383,6 +433,7 @@ class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
         self.shop: str | None = None  # the shop shown (h), None: every shop
         self.due_times = DueTimes(desk.calendar.tz)
         self.instants = Instants()
+        self.drawn = DrawnLines()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="review-head")
@@ -413,13 +464,13 @@ class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
     def _redraw(self) -> None:
         tz, table = self.desk.calendar.tz, self.table
         due_time, marked, compact = self.due_times.at(self.now), self.marked, table.compact
-        instants = self.instants.at(self.now)
+        drawn = self.drawn.at(self.now, tz, compact, due_time, self.instants.at(self.now))
         lines: list[Line] = []
         for owner, rows in self.groups.items():
             lines.append(owner_line(owner, rows, marked))
-            lines += [promise_line(r, self.now, tz, r.promise.id in marked, compact, due_time, instants)
-                      for r in rows]
+            lines += [drawn.line(r, r.promise.id in marked) for r in rows]
         reviewed = [r for rows in self.groups.values() for r in rows]
+        self.drawn.keep_only({r.promise.id for r in reviewed})
         table.fit_ids(str(r.promise.id) for r in reviewed)
         table.show(lines)
         owners = len({r.promise.owner for r in reviewed})
