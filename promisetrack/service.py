@@ -790,8 +790,13 @@ class Desk:
         return promise
 
     def _end_wait(self, p: Promise) -> list[Event]:
-        """Closing a promise that waits on the customer ends the wait first (its due moves on as on a resume)."""
-        return [self._resumed(p, "closed while waiting")] if p.waiting_since is not None else []
+        """Closing (or rescheduling) a promise that waits on the customer ends the wait first (its due moves on as on
+        a resume). The event says it goes with the change after it (``with_next``): undo undoes the two together."""
+        if p.waiting_since is None:
+            return []
+        ended = self._resumed(p, "closed while waiting")
+        ended.data["with_next"] = True
+        return [ended]
 
     @staticmethod
     def _require_open(p: Promise, doing: str) -> None:
@@ -1139,6 +1144,11 @@ class Desk:
                 tx.delete_promise(pid)
                 return f"undid adding promise {pid} (removed)"
             promise.events.append(self._event(EventKind.UNDONE, event=index, kind=target.kind.value))
+            effective = promise.effective_indices()
+            before = max((i for i in effective if i < index), default=None)
+            if before is not None and promise.events[before].data.get("with_next") and (
+                    promise.events[before].by == target.by):  # the wait a closing ended: waiting again
+                promise.events.append(self._event(EventKind.UNDONE, event=before, kind=EventKind.RESUMED.value))
             tx.put_promise(rebuild(promise).to_dict())
         return f"undid the {action_noun(target.kind)} of promise {pid}"
 

@@ -231,3 +231,26 @@ def test_time_waiting_on_the_customer_is_not_lead_time(desk: Desk, clock: FixedC
     done = desk.done(promise.id)
     assert lead_seconds(done, desk.calendar) == 2 * 3600  # 10 business hours, 8 of them the customer's
     assert record_lead_seconds(desk.store.read().promises[promise.id], desk.calendar) == 2 * 3600
+
+
+@pytest.mark.parametrize("closing", ["done", "cancel", "reschedule"])
+def test_undoing_a_closing_made_while_waiting_waits_again(desk: Desk, clock: FixedClock, repair: int,
+                                                          closing: str) -> None:
+    """Done, cancel or a new due while waiting end the wait first, as one change: undo undoes both — the promise is
+    open (or on its old due) and waiting again, its due where the wait left it."""
+    desk.wait(repair, "bring the charger")
+    clock.set(at(23, 12, 0))
+    before = desk.get(repair)
+    if closing == "done":
+        desk.done(repair)
+    elif closing == "cancel":
+        desk.cancel(repair, "not needed")
+    else:
+        desk.reschedule(repair, "2026-11-27 17:00", "agreed Friday")
+    assert desk.get(repair).waiting_since is None
+    message = desk.undo()
+    after = desk.get(repair)
+    assert message.startswith("undid the ") and after.is_open
+    assert (after.waiting_since, after.waiting_note, after.due) == (before.waiting_since, "bring the charger",
+                                                                   before.due)
+    assert desk.row(repair).risk is Risk.WAITING
