@@ -90,7 +90,10 @@ def _public_url(value: str) -> str:
     return value.strip().rstrip("/")
 
 
-def build_parser() -> argparse.ArgumentParser:
+Sub = Any  # argparse's subparsers action (a private class)
+
+
+def _global_parser() -> tuple[argparse.ArgumentParser, Sub]:
     p = _Parser(prog="promisetrack", description="Keep the front desk's promises. No command opens the board.")
     p.add_argument("--version", action="version", version=f"promisetrack {__version__}")
     p.add_argument("--data", metavar="DIR", help="data dir (default: $PROMISETRACK_DATA, else the user data dir)")
@@ -99,8 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", metavar="WHEN", help="start the clock at WHEN (ISO datetime or due phrase); it runs on")
     p.add_argument("--user", metavar="NAME", help="who is at the desk (default: $PROMISETRACK_USER, else login)")
     p.add_argument("--demo", action="store_true", help="use a throwaway copy of the demo data")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    return p, p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+
+def _json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--json``: what the command prints, as JSON with the keys the README lists (stable for scripts)."""
+    parser.add_argument("--json", action="store_true", help="print JSON (keys: README, JSON output)")
+    return parser
+
+
+def _add(sub: Sub) -> None:
     add = sub.add_parser("add", help="make a promise; prints its id")
     add.add_argument("--customer", required=True, metavar="NAME")
     add.add_argument("--what", required=True, metavar="TEXT")
@@ -114,50 +125,68 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a new customer even if one of that name is known (a name alone is matched otherwise)")
     _json_flag(add)
 
+
+def _list(sub: Sub) -> None:
     ls = sub.add_parser("list", help="list promises (default: open, in board order)")
     ls.add_argument("--status", default="open", choices=("open", "at-risk", "overdue", "waiting", "closed", "all"))
     ls.add_argument("--owner", metavar="NAME")
     ls.add_argument("--category", metavar="C")
     ls.add_argument("--json", action="store_true")
 
+
+def _show(sub: Sub) -> None:
     show = sub.add_parser("show", help="one promise with its timeline")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
 
+
+def _contact(sub: Sub) -> None:
     contact = sub.add_parser("contact", help="log a conversation with the customer")
     contact.add_argument("id")
     contact.add_argument("--note", required=True)
     contact.add_argument("--channel", default="phone", choices=("phone", "email", "sms", "in-person"))
     _json_flag(contact)
 
+
+def _notice(sub: Sub) -> None:
     notice = sub.add_parser("notice", help="a prepared notice filled for a promise, to send (e.g. by an SMS gateway)")
     notice.add_argument("id")
     notice.add_argument("--template", required=True, metavar="NAME", help="a name under [templates] in settings.toml")
     notice.add_argument("--due", metavar="PHRASE", help="the new due to propose ({new_due}), e.g. tue 12:00")
     _json_flag(notice)
 
+
+def _reschedule(sub: Sub) -> None:
     resched = sub.add_parser("reschedule", help="agree a new due with the customer")
     resched.add_argument("id")
     resched.add_argument("--due", required=True, metavar="PHRASE")
     resched.add_argument("--note", required=True)
     _json_flag(resched)
 
+
+def _done(sub: Sub) -> None:
     done = sub.add_parser("done", help="the promise was kept (or delivered late)")
     done.add_argument("id")
     done.add_argument("--csat", metavar="1-5", help="customer satisfaction, 1 to 5")
     done.add_argument("--note")
     _json_flag(done)
 
+
+def _cancel(sub: Sub) -> None:
     cancel = sub.add_parser("cancel", help="the promise no longer applies")
     cancel.add_argument("id")
     cancel.add_argument("--reason", required=True)
     _json_flag(cancel)
 
+
+def _reassign(sub: Sub) -> None:
     reassign = sub.add_parser("reassign", help="give the promise to someone else")
     reassign.add_argument("id")
     reassign.add_argument("--owner", required=True, metavar="NAME")
     _json_flag(reassign)
 
+
+def _flag(sub: Sub) -> None:
     flag = sub.add_parser("flag", help="flag as blocked (waiting on someone), or --clear")
     flag.add_argument("id")
     group = flag.add_mutually_exclusive_group(required=True)
@@ -165,25 +194,38 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--clear", action="store_true")
     _json_flag(flag)
 
+
+def _wait(sub: Sub) -> None:
     wait = sub.add_parser("wait", help="waiting on the customer (bring, sign, pay): the risk clock pauses")
     wait.add_argument("id")
     wait.add_argument("--note", required=True, help="what the customer is to do, e.g. 'bring the laptop'")
     wait.add_argument("--until", metavar="PHRASE", help="by when they said they would (e.g. thu 12:00)")
     _json_flag(wait)
 
+
+def _resume(sub: Sub) -> None:
     resume = sub.add_parser("resume", help="the customer came back: the due moves on by the business time waited")
     resume.add_argument("id")
     resume.add_argument("--note")
     _json_flag(resume)
 
+
+def _note(sub: Sub) -> None:
     note = sub.add_parser("note", help="add an internal note to a promise")
     note.add_argument("id")
     note.add_argument("--text", required=True)
     _json_flag(note)
 
+
+def _undo(sub: Sub) -> None:
     _json_flag(sub.add_parser("undo", help="undo your last change"))
+
+
+def _check(sub: Sub) -> None:
     _json_flag(sub.add_parser("check", help="check the data dir (or the database) and say what is wrong"))
 
+
+def _db(sub: Sub) -> None:
     db = sub.add_parser("db", help="set up the PostgreSQL database of a desk on several PCs (see --db)")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", parser_class=_Parser, required=True)
     db_sub.add_parser("init", help="create or upgrade the database's tables (run as the database's owner)")
@@ -197,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--data", dest="source", required=True, metavar="DIR", help="the data dir to copy")
     imp.add_argument("--shop", default="main", help="the shop its promises belong to (default: main)")
 
+
+def _serve(sub: Sub) -> None:
     serve = sub.add_parser("serve", help="serve the board in a browser (needs the 'serve' extra: textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
     serve.add_argument("--port", type=_port, default=8000, help="port, 1 to 65535 (default: 8000)")
@@ -205,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-sessions", type=_sessions, default=8, metavar="N",
                        help="boards open at once, at most (default: 8)")
 
+
+def _report(sub: Sub) -> None:
     report = sub.add_parser("report", help="figures of a month, ISO week or date range (default: this month)")
     report.add_argument("--month", metavar="YYYY-MM")
     report.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W48")
@@ -213,63 +259,57 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--shop", metavar="SHOP", help="one shop of a chain on a database (default: every shop seen)")
     report.add_argument("--json", action="store_true")
 
+
+def _export(sub: Sub) -> None:
     export = sub.add_parser("export", help="write a week's CSV, XLSX, Markdown summary and .ics of open promises")
     export.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: the week just ended)")
     export.add_argument("--out", metavar="DIR", default=".", help="folder to write into (default: the current one)")
     _json_flag(export)
 
+
+def _ics(sub: Sub) -> None:
     ics = sub.add_parser("ics", help="write the open promises' dues as an iCalendar file, once or kept current")
     ics.add_argument("--out", metavar="FILE", required=True, help="the .ics file to write (replaced atomically)")
     ics.add_argument("--follow", action="store_true",
                      help="keep running and rewrite FILE whenever a promise changes (Ctrl+C ends it)")
     _json_flag(ics)
 
+
+def _kudos(sub: Sub) -> None:
     kudos = sub.add_parser("kudos", help="record praise for a staff member")
     kudos.add_argument("name", metavar="NAME", nargs="?")
     kudos.add_argument("--note", metavar="TEXT")
     kudos.add_argument("--from-customer", metavar="NAME", default="", help="the customer who gave it")
-    _json_flag(kudos)
-    _add_records_commands(sub, kudos)
-    return p
-
-
-def _json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``--json``: what the command prints, as JSON with the keys the README lists (stable for scripts)."""
-    parser.add_argument("--json", action="store_true", help="print JSON (keys: README, JSON output)")
-    return parser
-
-
-def _option(parser: argparse.ArgumentParser, *flags: str, **kw: Any) -> None:
-    """Add an option unless the parser has it already (``--json`` on ``kudos`` comes from two branches of work)."""
-    if not any(flag in parser._option_string_actions for flag in flags):
-        parser.add_argument(*flags, **kw)
-
-
-def _add_records_commands(sub: Any, kudos: argparse.ArgumentParser) -> None:
-    """Customers as records, late complaints and scores, readable kudos (issue 12)."""
     kudos.add_argument("--new-staff", action="store_true", help="praise someone not on the staff list")
     kudos.add_argument("--list", action="store_true", help="list the kudos instead of recording one")
     kudos.add_argument("--person", metavar="NAME", help="with --list: only this person's")
     kudos.add_argument("--month", metavar="YYYY-MM", help="with --list: only this month's")
-    _option(kudos, "--json", action="store_true")
+    _json_flag(kudos)
 
+
+def _complaint(sub: Sub) -> None:
     complaint = sub.add_parser("complaint", help="the customer complained (open or closed promise), or --clear")
     complaint.add_argument("id")
     group = complaint.add_mutually_exclusive_group(required=True)
     group.add_argument("--note", metavar="TEXT", help="what the customer complained about")
     group.add_argument("--clear", action="store_true", help="take the complaint off (an event records it)")
     complaint.add_argument("--why", metavar="TEXT", help="with --clear: why")
+    _json_flag(complaint)
 
+
+def _rate(sub: Sub) -> None:
     rate = sub.add_parser("rate", help="record or correct the csat of a done promise (a late survey answer)")
     rate.add_argument("id")
     rate.add_argument("--csat", required=True, metavar="1-5")
     rate.add_argument("--note", metavar="TEXT")
-    _json_flag(complaint)
     _json_flag(rate)
 
-    customers = sub.add_parser("customers", help="every customer with open, closed and broken promises")
-    _json_flag(customers)
 
+def _customers(sub: Sub) -> None:
+    _json_flag(sub.add_parser("customers", help="every customer with open, closed and broken promises"))
+
+
+def _customer(sub: Sub) -> None:
     customer = sub.add_parser("customer", help="one customer (notes, every promise); edit it; customer merge A B")
     customer.add_argument("target", metavar="ID|merge", help="a customer id, or merge")
     customer.add_argument("more", nargs="*", metavar="ID", help="with merge: the customer kept, then the duplicate")
@@ -280,8 +320,50 @@ def _add_records_commands(sub: Any, kudos: argparse.ArgumentParser) -> None:
     _json_flag(customer)
 
 
+# Each command's arguments, in the order ``--help`` lists them. A command line that names one builds that one only
+# (``parser_for``): the writing commands and the board do not pay for building every other command's.
+SUBPARSERS: dict[str, Callable[[Sub], None]] = {
+    "add": _add, "list": _list, "show": _show, "contact": _contact, "notice": _notice, "reschedule": _reschedule,
+    "done": _done, "cancel": _cancel, "reassign": _reassign, "flag": _flag, "wait": _wait, "resume": _resume,
+    "note": _note, "undo": _undo, "check": _check, "db": _db, "serve": _serve, "report": _report,
+    "export": _export, "ics": _ics, "kudos": _kudos, "complaint": _complaint, "rate": _rate,
+    "customers": _customers, "customer": _customer,
+}  # fmt: skip
+_VALUED = {"--data", "--db", "--now", "--user"}  # the global options that take a value
+
+
+def build_parser(command: str | None = None, *, every: bool = True) -> argparse.ArgumentParser:
+    """The parser of every command; with ``every=False``, of ``command`` only (None: the board's, no command)."""
+    p, sub = _global_parser()
+    for name, add in SUBPARSERS.items():
+        if every or name == command:
+            add(sub)
+    return p
+
+
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for this command line: of the command it names (or of none, for the board), or of every command
+    when it asks for help or names none that exists (argparse then lists them)."""
+    command: str | None = None
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in ("-h", "--help"):
+            return build_parser()
+        elif token in _VALUED:
+            skip = True
+        elif not token.startswith("-"):
+            command = token
+            break
+    if command is not None and command not in SUBPARSERS:
+        return build_parser()
+    return build_parser(command, every=False)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser_for(argv).parse_args(argv)
     if args.command in DESKLESS:
         deskless: DesklessCommand = load(*DESKLESS[args.command])
         return deskless(args)

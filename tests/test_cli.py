@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from promisetrack import cli as command_line
 from tests.conftest import write_settings
 
 NOW = "2026-11-23 10:30"
@@ -161,3 +163,28 @@ def test_markup_and_formulas_are_stored_literally(cli: Cli) -> None:
     cli.ok("add", "--customer", "[bold]Eve[/bold]", "--what", "=HYPERLINK(\"x\")", "--due", "fri")
     doc = cli.json("show", "1001")
     assert doc["customer"]["name"] == "[bold]Eve[/bold]" and doc["what"] == '=HYPERLINK("x")'
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--data", "x", "--now", "2026-11-23T10:30", "--user", "ana"], ["--demo"],
+    ["--data=x", "add", "--customer", "Ann", "--what", "Ring back", "--due", "fri", "--json"],
+    ["--user", "list", "list", "--status", "closed"],  # a global option's value named like a command
+    ["done", "1001", "--csat", "5"], ["customer", "merge", "1", "2"], ["db", "add-staff", "Ana Lopez", "--shop", "x"],
+    ["serve", "--port", "8001"], ["kudos", "--list", "--month", "2026-11"], ["report", "--week", "2026-W48"],
+])
+def test_a_command_line_parses_the_same_with_its_own_command_only(argv: list[str]) -> None:
+    """``parser_for`` builds the parser of the command named (or none, for the board): the same result as the
+    parser of every command."""
+    assert command_line.parser_for(argv).parse_args(argv) == command_line.build_parser().parse_args(argv)
+
+
+def test_help_and_unknown_commands_see_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["--data", "x", "-h"]):
+        with pytest.raises(SystemExit) as exit_:
+            command_line.parser_for(argv).parse_args(argv)
+        listed = capsys.readouterr().out
+        assert exit_.value.code == 0 and all(re.search(rf"\n    {name}\s", listed) for name in command_line.SUBPARSERS)
+    with pytest.raises(SystemExit) as exit_:
+        command_line.main(["frobnicate"])
+    assert exit_.value.code == 2 and "invalid choice: 'frobnicate'" in capsys.readouterr().err
+    assert set(command_line.SUBPARSERS) == {name for name in command_line.COMMANDS if name} | set(command_line.DESKLESS)
