@@ -35,14 +35,17 @@ def lead_seconds(p: Promise, cal: BusinessCalendar) -> float | None:
     return max(cal.business_seconds(p.created_at, p.closed_at) - waited, 0.0)
 
 
+_DONE, _RESUMED = Status.DONE.value, EventKind.RESUMED.value  # as stored (a board's start reads every record)
+
+
 def record_lead_seconds(doc: Mapping[str, Any], cal: BusinessCalendar) -> float | None:
     """``lead_seconds`` of a stored promise record, read without building the ``Promise`` (and its events)."""
     closed = doc.get("closed_at")
-    if doc.get("status") != Status.DONE.value or not closed:
+    if doc.get("status") != _DONE or not closed:
         return None
     seconds = cal.business_seconds(datetime.fromisoformat(doc["created_at"]), datetime.fromisoformat(closed))
     waited = sum(float((e.get("data") or {}).get("waited", 0)) for e in doc.get("events", ())
-                 if e.get("kind") == EventKind.RESUMED.value)  # (an undone resume is rare: counted all the same)
+                 if e.get("kind") == _RESUMED)  # (an undone resume is rare: counted all the same)
     return max(seconds - waited, 0.0)
 
 
