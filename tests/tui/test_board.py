@@ -404,3 +404,30 @@ async def test_ids_of_a_desk_of_years_are_never_cut(seeded: Desk, clock: FixedCl
         await pilot.pause()
         alerts = "\n".join(_screen_lines(app.screen.query_one("#alerts-table")))
         assert " 102489 " in alerts and "102…" not in alerts
+
+
+@pytest.mark.parametrize(("width", "shown", "left_out"), [
+    (200, ["promisetrack  38 open", "closed — opens Mon 7 09:00", "ana · Fri 04 Dec 18:24", "(role-play: t = +1h)"], []),
+    (120, ["38 open · 14 at risk · 7 overdue · 3 waiting", "! 7 not acknowledged", "closed — opens Mon 7 09:00",
+           "ana · 18:24"], ["promisetrack", "role-play", "Fri 04 Dec"]),
+])
+async def test_the_header_keeps_the_counts_and_the_time_in_view(width: int, shown: list[str],
+                                                                 left_out: list[str]) -> None:
+    """On a narrower terminal the header leaves out the role-play hint, the program's name and the date before any
+    count, the alerts, the closed note or the time."""
+    from textual.app import App, ComposeResult
+
+    from promisetrack.tui.widgets.summary_bar import Summary, SummaryBar
+
+    class Header(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SummaryBar(id="summary")
+
+    app = Header()
+    async with app.run_test(size=(width, 5)) as pilot:
+        bar = app.query_one(SummaryBar)
+        bar.show(Summary(open=38, at_risk=14, overdue=7, shown=38, user="ana", now=datetime(2026, 12, 4, 18, 24),
+                         waiting=3, unacknowledged=7, closed="closed — opens Mon 7 09:00", role_play=True))
+        await pilot.pause()
+        line = bar.render_line(0).text
+        assert all(part in line for part in shown) and not any(part in line for part in left_out), line

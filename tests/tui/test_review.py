@@ -80,9 +80,9 @@ async def test_review_lists_overdue_and_at_risk_by_owner_oldest_first(app: Promi
         assert line(app, "owner:ana") == " | ▼ | ana | 1 overdue · 1 at risk |  |  | "
         assert line(app, "owner:ben") == " | ▼ | ben | 2 overdue |  |  | "
         assert line(app, "1006") == (" | 1006 | Lena Park | Ring about the invoice | 4d"
-                                     " | overdue 2d 22h Fri 20 Nov 12:00 |  OVERDUE ")
+                                     " | overdue 2d 22h  Fri 20 Nov 12:00 |  OVERDUE ")
         assert line(app, "1002") == (" | 1002 | Maria Lopez | Call back with the repair quote | 0m"
-                                     " | in 1h       today 11:30 |  AT RISK  only 1.0 business hours left")
+                                     " | in 1h           today 11:30 |  AT RISK  only 1.0 business hours left")
         head = str(screen.query_one("#review-head").render())
         assert "3 overdue · 1 at risk · 2 owners" in head and "Mon 23 Nov 10:30" in head
         assert screen.table.cursor_key == "1007"  # on the first promise, not its owner's heading
@@ -235,7 +235,7 @@ async def test_narrow_terminal_shows_badges_without_reasons(app: PromiseTrackApp
         screen = await open_review(pilot)
         await pilot.pause()
         assert screen.table.compact
-        assert line(app, "1002").endswith("in 1h       |  AT RISK ")
+        assert line(app, "1002").endswith("in 1h           |  AT RISK ")
         screen.table.move_cursor(row=keys(app).index("1002"))
         await pilot.pause()
         assert "only 1.0 business hours left" in str(screen.query_one("#review-risk").render())

@@ -222,7 +222,8 @@ class Line:
 
 
 def _due_cell(v: PromiseView) -> Text:
-    due = _cell(f"{v.due_words:<11}", "bold red" if v.level is Risk.OVERDUE else "")
+    # 15 cells: the longest words, "overdue 10d 23h" (as on the board), so the due's time lines up under it
+    due = _cell(f"{v.due_words:<15}", "bold red" if v.level is Risk.OVERDUE else "")
     if not v.compact:
         due.append(" " + v.due_time)
     return due
@@ -318,11 +319,11 @@ def column_widths(content: int, ids: int = ID_CELLS) -> tuple[dict[str, int], bo
     """Widths (without padding) for ``content`` cells of room with ids of ``ids`` digits, and whether the table is
     compact."""
     if content < WIDE:  # compact: the due in words, the badge without reasons (the status line has them)
-        fixed = {"mark": 1, "id": ids, "age": 3, "due": 11, "risk": 9}
+        fixed = {"mark": 1, "id": ids, "age": 3, "due": 15, "risk": 9}
         rest = max(content - sum(fixed.values()), 37)
         what = max(rest - rest * 2 // 5, SUMMARY)
         return {**fixed, "customer": rest - what, "what": what}, True
-    fixed = {"mark": 1, "id": ids, "age": 3, "due": 28}
+    fixed = {"mark": 1, "id": ids, "age": 3, "due": 32}
     rest = content - sum(fixed.values())
     customer, what = max(rest * 3 // 14, 14), max(rest * 4 // 14, SUMMARY)
     return {**fixed, "customer": customer, "what": what, "risk": rest - customer - what}, False

@@ -29,9 +29,27 @@ class Summary:
 class SummaryBar(Static):
     """One line; every value is inserted literally (a user name or a filter may hold ``[``)."""
 
+    _shown: Summary | None = None  # the summary on show, drawn again to the new width on a resize
+
     def show(self, s: Summary) -> None:
-        parts: list[str | Content | tuple[str, str]] = [
-            ("promisetrack", "bold"), "  ",
+        """The line for ``s``; on a terminal too narrow for all of it, the role-play hint goes first, then the name
+        of the program, then the date beside the time, so that the counts, the alerts, the closed note and the time
+        stay in view."""
+        self._shown = s
+        width = self.size.width or self.app.size.width
+        for hint, title, date in ((True, True, True), (False, True, True), (False, False, True), (False, False, False)):
+            line = self._line(s, hint=hint, title=title, date=date)
+            if line.cell_length <= width:
+                break
+        self.update(line)
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(self._shown)
+
+    def _line(self, s: Summary, *, hint: bool, title: bool, date: bool) -> Content:
+        parts: list[str | Content | tuple[str, str]] = [("promisetrack", "bold"), "  "] if title else []
+        parts += [
             (f"{s.open} open", "bold"), " · ",
             (f"{s.at_risk} at risk", "bold $warning" if s.at_risk else ""), " · ",
             (f"{s.overdue} overdue", "bold $error" if s.overdue else ""),
@@ -46,8 +64,8 @@ class SummaryBar(Static):
             parts += ["   ", (f"showing {s.shown}: {what}", "$accent")]
         if s.closed:
             parts += ["   ", (s.closed, "bold $secondary")]
-        clock = f"{s.now:%a %d %b %H:%M}"
+        clock = f"{s.now:%a %d %b %H:%M}" if date else f"{s.now:%H:%M}"
         parts += ["   ", s.user, " · ", (clock, "bold")]
-        if s.role_play:
+        if s.role_play and hint:
             parts.append(("  (role-play: t = +1h)", "dim"))
-        self.update(Content.assemble(*parts))
+        return Content.assemble(*parts)
