@@ -407,7 +407,8 @@ async def test_ids_of_a_desk_of_years_are_never_cut(seeded: Desk, clock: FixedCl
 
 
 @pytest.mark.parametrize(("width", "shown", "left_out"), [
-    (200, ["promisetrack  38 open", "closed — opens Mon 7 09:00", "ana · Fri 04 Dec 18:24", "(role-play: t = +1h)"], []),
+    (200, ["promisetrack  38 open", "closed — opens Mon 7 09:00", "ana · Fri 04 Dec 18:24", "(role-play: t = +1h)"],
+     []),
     (120, ["38 open · 14 at risk · 7 overdue · 3 waiting", "! 7 not acknowledged", "closed — opens Mon 7 09:00",
            "ana · 18:24"], ["promisetrack", "role-play", "Fri 04 Dec"]),
 ])
