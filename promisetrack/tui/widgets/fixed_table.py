@@ -6,6 +6,11 @@ auto-width, so those measurements change nothing — yet the first is a pass ove
 first frame, and the second a pass over a whole column for each due that ticked to a shorter text. This table
 skips them while every column is fixed (``DataTable`` sizes a fixed column from ``Column.width`` alone); rows of
 automatic height (``add_row(height=None)``) are still measured.
+
+It also draws a one-line text cell itself (``_render_cell``) rather than through Rich's ``Padding`` and ``Styled``,
+which is most of what drawing the board's first screen costs. These hooks are ``DataTable``'s own (private) methods,
+as of Textual 8 — the version pyproject.toml allows; tests/tui/test_fixed_table.py holds the drawing to
+``DataTable``'s, line for line, so a Textual that changes them fails there first.
 """
 
 from __future__ import annotations
