@@ -351,7 +351,8 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
             skip = False
         elif token in ("-h", "--help"):
             return build_parser()
-        elif token in _VALUED:
+        elif token in _VALUED or (len(token) > 3 and "=" not in token  # argparse takes --us for --user
+                                   and any(option.startswith(token) for option in _VALUED)):
             skip = True
         elif not token.startswith("-"):
             command = token

@@ -16,7 +16,7 @@ WIDTHS = {"id": 4, "customer": 12, "what": 9, "risk": 14}
 
 
 def cells(n: int) -> list[Text]:
-    names = ["Ann", "王小明 🙂 Zhang", "[bold]not markup[/]", "", "Exactly12chr", "Zoë Ölander-Smythe"]
+    names = ["Ann", "王小明 🙂 Zhang", "[bold]not markup[/]", "", "Exactly12chr", "Zoë Ölander-Smythe", "a\tb"]
     return [
         Text(str(1000 + n * 991), no_wrap=True, overflow="ellipsis", end=""),
         Text("! " + names[n % len(names)], no_wrap=True, overflow="ellipsis", end="",

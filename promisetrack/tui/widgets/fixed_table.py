@@ -74,7 +74,8 @@ class FixedWidthTable(DataTable[CellType]):
         if found is not None:
             return found
         cell = self._get_row_renderables(row_index).cells[column_index]
-        if self.rows[row_key].height != 1 or type(cell) is not Text or cell.justify not in (None, "default", "left"):
+        if (self.rows[row_key].height != 1 or type(cell) is not Text or cell.justify not in (None, "default", "left")
+                or "\n" in cell.plain or "\t" in cell.plain):  # lines and tabs: Rich's way
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         component_style, post_style = self._get_styles_to_render_cell(
             False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
