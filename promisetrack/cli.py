@@ -330,6 +330,16 @@ SUBPARSERS: dict[str, Callable[[Sub], None]] = {
     "customers": _customers, "customer": _customer,
 }  # fmt: skip
 _VALUED = {"--data", "--db", "--now", "--user"}  # the global options that take a value
+_GLOBAL = (*_VALUED, "--demo", "--version", "--help")
+
+
+def _takes_value(token: str) -> bool:
+    """Is ``token`` a global option whose value is the next word? argparse takes any unambiguous start of a long
+    option (``--u`` for ``--user``)."""
+    if not token.startswith("--") or "=" in token or len(token) < 3:
+        return False
+    matches = [option for option in _GLOBAL if option.startswith(token)]
+    return token in _VALUED or (len(matches) == 1 and matches[0] in _VALUED)
 
 
 def build_parser(command: str | None = None, *, every: bool = True) -> argparse.ArgumentParser:
@@ -351,8 +361,7 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
             skip = False
         elif token in ("-h", "--help"):
             return build_parser()
-        elif token in _VALUED or (len(token) > 3 and "=" not in token  # argparse takes --us for --user
-                                   and any(option.startswith(token) for option in _VALUED)):
+        elif _takes_value(token):
             skip = True
         elif not token.startswith("-"):
             command = token

@@ -35,7 +35,7 @@ def lead_seconds(p: Promise, cal: BusinessCalendar) -> float | None:
     return max(cal.business_seconds(p.created_at, p.closed_at) - waited, 0.0)
 
 
-_DONE, _RESUMED = Status.DONE.value, EventKind.RESUMED.value  # as stored (a board's start reads every record)
+_DONE, _RESUMED, _UNDONE = Status.DONE.value, EventKind.RESUMED.value, EventKind.UNDONE.value  # as stored
 
 
 def record_lead_seconds(doc: Mapping[str, Any], cal: BusinessCalendar) -> float | None:
@@ -44,8 +44,10 @@ def record_lead_seconds(doc: Mapping[str, Any], cal: BusinessCalendar) -> float 
     if doc.get("status") != _DONE or not closed:
         return None
     seconds = cal.business_seconds(datetime.fromisoformat(doc["created_at"]), datetime.fromisoformat(closed))
-    waited = sum(float((e.get("data") or {}).get("waited", 0)) for e in doc.get("events", ())
-                 if e.get("kind") == _RESUMED)  # (an undone resume is rare: counted all the same)
+    events = doc.get("events", ())
+    undone = {(e.get("data") or {}).get("event") for e in events if e.get("kind") == _UNDONE}
+    waited = sum(float((e.get("data") or {}).get("waited", 0)) for i, e in enumerate(events)
+                 if e.get("kind") == _RESUMED and i not in undone)  # as lead_seconds: the resumes in force
     return max(seconds - waited, 0.0)
 
 

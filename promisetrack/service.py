@@ -789,12 +789,12 @@ class Desk:
             self._archive_old(tx, events[-1].at)
         return promise
 
-    def _end_wait(self, p: Promise) -> list[Event]:
+    def _end_wait(self, p: Promise, note: str = "closed while waiting") -> list[Event]:
         """Closing (or rescheduling) a promise that waits on the customer ends the wait first (its due moves on as on
         a resume). The event says it goes with the change after it (``with_next``): undo undoes the two together."""
         if p.waiting_since is None:
             return []
-        ended = self._resumed(p, "closed while waiting")
+        ended = self._resumed(p, note)
         ended.data["with_next"] = True
         return [ended]
 
@@ -856,7 +856,7 @@ class Desk:
         email = clean_text(email, "email", required=False, limit=NAME_LIMIT)
         if email and "@" not in email:
             raise PromiseError(f"email {email!r} has no @")
-        owner_name = self._staff_spelling(clean_text(owner or self.user, "owner", limit=NAME_LIMIT))
+        owner_name = clean_text(owner or self.user, "owner", limit=NAME_LIMIT)
         category_name = clean_text(category or self.settings.default_category, "category", limit=NAME_LIMIT)
         now = self.now()
         due_at, notes = parse_due_with_notes(due, now, self.calendar)
@@ -917,7 +917,7 @@ class Desk:
 
         def event(p: Promise) -> list[Event]:  # a new due agreed ends any wait on the customer first
             self._require_open(p, "rescheduled")
-            ended = self._end_wait(p)
+            ended = self._end_wait(p, "a new due agreed while waiting")
             if ended:
                 apply(p, ended[0])
             return [*ended, self._event(EventKind.RESCHEDULED, due=due_at.isoformat(), previous=p.due.isoformat(),
@@ -945,7 +945,7 @@ class Desk:
         return self._change(pid, event)
 
     def reassign(self, pid: int | str, owner: str) -> Promise:
-        name = self._staff_spelling(clean_text(owner, "owner", limit=NAME_LIMIT))
+        name = clean_text(owner, "owner", limit=NAME_LIMIT)
 
         def event(p: Promise) -> Event:
             self._require_open(p, "reassigned")
@@ -1166,11 +1166,6 @@ class Desk:
         with self.store.transaction() as tx:
             tx.add_kudos(doc)
         return doc
-
-    def _staff_spelling(self, name: str) -> str:
-        """``name`` as the staff list spells it ("ben" -> "Ben"), so that one person is one owner in every figure;
-        a name not on the list (or no list) as typed."""
-        return {staff.casefold(): staff for staff in self.settings.staff}.get(name.casefold(), name)
 
     def _staff_name(self, person: str, new_staff: bool) -> str:
         """``person`` as the staff list spells it; refused if not on a list the desk keeps (empty: anyone)."""

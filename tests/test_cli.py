@@ -170,6 +170,8 @@ def test_markup_and_formulas_are_stored_literally(cli: Cli) -> None:
     ["--data=x", "add", "--customer", "Ann", "--what", "Ring back", "--due", "fri", "--json"],
     ["--user", "list", "list", "--status", "closed"],  # a global option's value named like a command
     ["--us", "list", "add", "--customer", "Ann", "--what", "x", "--due", "fri"],  # an abbreviated option
+    ["--u", "list", "add", "--customer", "Ann", "--what", "x", "--due", "fri"], ["--demo", "--n", "fri", "check"],
+    ["--da", "list", "--dem", "list"],
     ["done", "1001", "--csat", "5"], ["customer", "merge", "1", "2"], ["db", "add-staff", "Ana Lopez", "--shop", "x"],
     ["serve", "--port", "8001"], ["kudos", "--list", "--month", "2026-11"], ["report", "--week", "2026-W48"],
 ])

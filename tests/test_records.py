@@ -170,20 +170,6 @@ def test_an_archived_copy_left_behind_is_not_counted_twice(desk: Desk, clock: Fi
     assert (report.counts["closed"], report.csat_mean) == (1, 4)
 
 
-def test_owners_take_the_staff_lists_spelling(data_dir: Path, clock: FixedClock) -> None:
-    """"ben" and "Ben" are one person: on the list, an owner is stored as the list spells it, so the figures by
-    owner do not split; a name not on the list stays as typed."""
-    write_settings(data_dir, **{"staff = []": 'staff = ["Ana", "Ben"]'})
-    desk = open_desk(data_dir, user="ana", clock=clock)
-    mine, _ = desk.add("Cy", "Ring back", "fri")  # the default owner: the login "ana"
-    his, _ = desk.add("Di", "Quote", "fri", owner="BEN")
-    assert (mine.owner, his.owner) == ("Ana", "Ben")
-    assert desk.reassign(mine.id, "ben").owner == "Ben"
-    with pytest.raises(PromiseError, match="already Ben's"):
-        desk.reassign(his.id, "ben")
-    assert desk.reassign(his.id, "Chloe").owner == "Chloe"
-
-
 def test_kudos_staff_list_listing_and_nominations_apart(data_dir: Path, clock: FixedClock) -> None:
     write_settings(data_dir, **{"staff = []": 'staff = ["Ana", "Ben"]'})
     desk = open_desk(data_dir, user="ana", clock=clock)

@@ -254,3 +254,19 @@ def test_undoing_a_closing_made_while_waiting_waits_again(desk: Desk, clock: Fix
     assert (after.waiting_since, after.waiting_note, after.due) == (before.waiting_since, "bring the charger",
                                                                    before.due)
     assert desk.row(repair).risk is Risk.WAITING
+
+
+def test_a_closing_undone_and_made_again_counts_the_wait_once(desk: Desk, clock: FixedClock, repair: int) -> None:
+    """The board's lead time (read from the record) and the figures' (from the promise) leave out an undone resume
+    alike: the wait is counted once, by the resume in force."""
+    from promisetrack.leadtimes import lead_seconds, record_lead_seconds
+
+    clock.set(at(23, 11, 30))
+    desk.wait(repair, "bring the charger")
+    clock.set(at(23, 12, 0))
+    desk.done(repair)
+    desk.undo()
+    clock.set(at(23, 16, 30))
+    done = desk.done(repair)
+    doc = desk._load().snapshot.promises[repair]
+    assert record_lead_seconds(doc, desk.calendar) == lead_seconds(done, desk.calendar) == 3600.0

@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from promisetrack.tui.widgets.fixed_table import FixedWidthTable
 
-WIDTHS = {"id": 4, "customer": 12, "what": 9, "risk": 14}
+WIDTHS = {"id": 4, "customer": 12, "what": 9, "risk": 14, "styled": 8, "due": 8, "wrapped": 6}
 
 
 def cells(n: int) -> list[Text]:
@@ -24,6 +24,10 @@ def cells(n: int) -> list[Text]:
         Text("Ring back about the quote", "italic" if n % 2 else "", no_wrap=True, overflow="ellipsis", end=""),
         Text(" OVERDUE  blocked: waiting on the supplier", no_wrap=True, overflow="ellipsis", end="",
              spans=[Span(0, 9, "bold white on red")]),
+        Text("short", "underline on blue", no_wrap=True, overflow="ellipsis", end="",  # styled, shorter than its
+             justify="left" if n % 3 == 0 else None, spans=[Span(1, 9, "bold")]),     # column, a span beyond it
+        Text("due 15h      ", "bold red", no_wrap=True, overflow="ellipsis", end=""),  # spaces beyond the width
+        Text("Ring back about it", no_wrap=False, end=""),  # wraps: left to DataTable
     ]
 
 
@@ -48,7 +52,7 @@ def simplified(table: DataTable, y: int) -> list[Segment]:
 @pytest.mark.parametrize("cursor_row", [0, 3])
 async def test_a_fixed_width_table_draws_every_line_as_a_data_table_does(cursor_row: int) -> None:
     app = Tables()
-    async with app.run_test(size=(60, 24)) as pilot:
+    async with app.run_test(size=(100, 24)) as pilot:
         fast, rich = app.query_one("#fast", FixedWidthTable), app.query_one("#rich", DataTable)
         for table in (fast, rich):
             table.move_cursor(row=cursor_row)

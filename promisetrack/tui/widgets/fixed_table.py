@@ -75,20 +75,23 @@ class FixedWidthTable(DataTable[CellType]):
             return found
         cell = self._get_row_renderables(row_index).cells[column_index]
         if (self.rows[row_key].height != 1 or type(cell) is not Text or cell.justify not in (None, "default", "left")
-                or "\n" in cell.plain or "\t" in cell.plain):  # lines and tabs: Rich's way
+                or cell.no_wrap is False or "\n" in cell.plain or "\t" in cell.plain):  # wrapping, lines, tabs: Rich's
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         component_style, post_style = self._get_styles_to_render_cell(
             False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        padding = " " * self.cell_padding
+        padding, inner = " " * self.cell_padding, max(width - 2 * self.cell_padding, 0)
+        # As Rich lays out one line of no-wrap text: cut to the width; padded to it inside the text (in its style)
+        # only when justified left, else by plain spaces after it.
         text = cell.copy()
-        text.truncate(max(width - 2 * self.cell_padding, 0), overflow=cell.overflow or "fold", pad=True)
+        text.truncate(inner, overflow=cell.overflow or "fold", pad=cell.justify == "left")
         console = self.app.console
         # Text.render leaves out the text's own style when it has no spans (Rich renders a line joined into a new
         # Text, where that style is a span): put it on here.
-        body = text.render(console) if text.spans else [Segment(text.plain, console.get_style(text.style))]
-        segments = [Segment(padding), *body, Segment(padding)]
+        body = list(text.render(console)) if text.spans else [Segment(text.plain, console.get_style(text.style))]
+        fill = [Segment(" " * (inner - text.cell_len))] if text.cell_len < inner else []
+        segments = [Segment(padding), *body, *fill, Segment(padding)]
         lines = [list(Segment.apply_style(segments, pre_style, post_style))]
         self._cell_render_cache[cache_key] = lines
         return lines
