@@ -102,16 +102,27 @@ class Event:
     at: datetime
     by: str
     data: dict[str, Any] = field(default_factory=dict)
+    # The desk's change number (the store's "change" counter), given as the event is saved: it orders two changes
+    # in one second (times are whole seconds) across promises. None on events saved before it was kept.
+    n: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        doc = {"kind": self.kind.value, "at": self.at.isoformat(), "by": self.by}
+        doc: dict[str, Any] = {"kind": self.kind.value, "at": self.at.isoformat(), "by": self.by}
+        if self.n is not None:
+            doc["n"] = self.n
         if self.data:  # most kinds carry data; an empty one is left out (records.py)
             doc["data"] = self.data
         return doc
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
-        return cls(_EVENT_KINDS[d["kind"]], datetime.fromisoformat(d["at"]), d["by"], dict(d.get("data") or {}))
+        return cls(_EVENT_KINDS[d["kind"]], datetime.fromisoformat(d["at"]), d["by"], dict(d.get("data") or {}),
+                   d.get("n"))
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        """When it was made, as far as the desk can tell: its time, then its change number."""
+        return self.at, -1 if self.n is None else self.n
 
 
 @dataclass(slots=True)
@@ -233,7 +244,7 @@ class Promise:
             first = stored[0]
             if first["kind"] == EventKind.CREATED.value:  # put back what a compact record leaves out
                 event = Event.from_dict(records.full_created(d, first))
-                first_event = Event(event.kind, event.at, event.by, records.full_created_data(d, event.data))
+                first_event = Event(event.kind, event.at, event.by, records.full_created_data(d, event.data), event.n)
             else:
                 first_event = Event.from_dict(first)
             events.insert(0, first_event)

@@ -630,9 +630,9 @@ class Desk:
             with _stored_records(self.store):
                 promise = Promise.from_dict(docs[pid])
             promise.customer = kept
-            promise.events.append(self._event(
+            promise.events.append(self._numbered(tx, self._event(
                 EventKind.NOTE, note=f"customer {_contact_line(other)} merged into {_contact_line(kept)}",
-                merged_from=other.id, merged_into=kept.id))
+                merged_from=other.id, merged_into=kept.id)))
             tx.put_promise(promise.to_dict())
         return sorted(docs)
 
@@ -731,6 +731,11 @@ class Desk:
     def _event(self, kind: EventKind, /, **data: Any) -> Event:
         return Event(kind, self.now(), self.user, data)
 
+    @staticmethod
+    def _numbered(tx: StoreTx, event: Event) -> Event:
+        """``event`` with the desk's next change number, as it is saved in ``tx`` (see ``Event.n``)."""
+        return replace(event, n=tx.next_id("change"))
+
     def _archive_old(self, tx: StoreTx, now: datetime) -> None:
         """Move the promises closed more than ``archive_after_days`` ago to the archive (every save does this)."""
         cutoff = now - timedelta(days=self.settings.archive_after_days)
@@ -783,6 +788,7 @@ class Desk:
             made = make_event(promise)
             events = made if isinstance(made, list) else [made]
             for event in events:
+                event = self._numbered(tx, event)
                 promise.events.append(event)
                 apply(promise, event)
             tx.put_promise(promise.to_dict())
@@ -870,7 +876,7 @@ class Desk:
             created = Event(EventKind.CREATED, now, self.user, {
                 "due": due_at.isoformat(), "owner": owner_name, "category": category_name,
                 "what": what_text, "complaint": complaint, "customer": linked.id,
-            })
+            }, tx.next_id("change"))
             promise = Promise(
                 id=pid, customer=linked, what=what_text, owner=owner_name, category=category_name,
                 created_at=now, original_due=due_at, due=due_at, complaint=complaint, events=[created],
@@ -1104,21 +1110,21 @@ class Desk:
 
     def _undo_target(self, promises: Mapping[int, Mapping[str, Any]]) -> tuple[UndoPreview, Promise, int]:
         """This user's latest change that is still in force: its preview, its promise and the event's index."""
-        latest: tuple[datetime, int, int] | None = None
+        latest: tuple[tuple[datetime, int], int, int] | None = None
         for pid, doc in promises.items():
             with _stored_records(self.store):
                 promise = Promise.from_dict(dict(doc))
             for index in promise.effective_indices():
                 e = promise.events[index]
-                # a merge of customers is not a change of the promise and is not undone here
-                # Two changes in one second (the clock gives whole seconds): the one on the higher promise id, then
-                # the later in its promise, counts as the later — a rule, not the order the store happens to list.
+                # The latest by time, then by the desk's change number (two changes in one second); events saved
+                # before change numbers were kept go by promise id, then by their order in the promise.
+                # A merge of customers is not a change of the promise and is not undone here.
                 if e.by == self.user and "merged_from" not in e.data and (latest is None
-                                                                            or (e.at, pid, index) >= latest):
-                    latest = (e.at, pid, index)
+                                                                            or (e.order, pid, index) >= latest):
+                    latest = (e.order, pid, index)
         if latest is None:
             raise PromiseError(f"nothing to undo for {self.user}")
-        at, pid, index = latest
+        (at, _), pid, index = latest
         promise = Promise.from_dict(dict(promises[pid]))
         target = promise.events[index]
         # Later by position, not by time: events are appended in the order they happen, and two in one second tie.
@@ -1143,12 +1149,14 @@ class Desk:
             if target.kind is EventKind.CREATED:
                 tx.delete_promise(pid)
                 return f"undid adding promise {pid} (removed)"
-            promise.events.append(self._event(EventKind.UNDONE, event=index, kind=target.kind.value))
+            promise.events.append(self._numbered(tx, self._event(EventKind.UNDONE, event=index,
+                                                                 kind=target.kind.value)))
             effective = promise.effective_indices()
             before = max((i for i in effective if i < index), default=None)
             if before is not None and promise.events[before].data.get("with_next") and (
                     promise.events[before].by == target.by):  # the wait a closing ended: waiting again
-                promise.events.append(self._event(EventKind.UNDONE, event=before, kind=EventKind.RESUMED.value))
+                promise.events.append(self._numbered(tx, self._event(EventKind.UNDONE, event=before,
+                                                                     kind=EventKind.RESUMED.value)))
             tx.put_promise(rebuild(promise).to_dict())
         return f"undid the {action_noun(target.kind)} of promise {pid}"
 

@@ -65,7 +65,7 @@ def test_missing_file_reads_as_empty_and_is_not_created(store: FileStore) -> Non
     snapshot = store.read()
     assert snapshot == Snapshot(
         promises={}, customers={}, kudos=[],
-        meta={"schema": SCHEMA_VERSION, "next_promise_id": 1001, "next_customer_id": 1},
+        meta={"schema": SCHEMA_VERSION, "next_promise_id": 1001, "next_customer_id": 1, "next_change": 1},
     )
     assert store.signature() is None
     assert not store.data_dir.exists()
@@ -89,7 +89,8 @@ def test_round_trip(store: FileStore) -> None:
     }
     assert snapshot.customers == {1: {"id": 1, "name": "Ada Lovelace", "phone": "+44 20 7946 0000"}}
     assert [kudos["text"] for kudos in snapshot.kudos] == ["Thanks, Bea — called back as promised", "second"]
-    assert snapshot.meta == {"schema": SCHEMA_VERSION, "next_promise_id": 1002, "next_customer_id": 2}
+    assert snapshot.meta == {"schema": SCHEMA_VERSION, "next_promise_id": 1002, "next_customer_id": 2,
+                             "next_change": 1}
     tables = orjson.loads(store.path.read_bytes())
     assert set(tables) == {"meta", "promises", "customers", "kudos"}
     assert tables["promises"]["1001"]["what"] == "call back about order 1001"

@@ -73,8 +73,10 @@ class StoreTx(Protocol):
     """The live set's promises by id, kept current as this transaction puts, deletes and archives."""
 
     def next_id(self, kind: str) -> int:
-        """A new id of a ``"promise"`` (from 1001) or a ``"customer"`` (from 1): never handed out twice, also when
-        several writers run at once. An id taken by a transaction that then fails may be skipped, never reused."""
+        """A new id of a ``"promise"`` (from 1001) or a ``"customer"`` (from 1), or the desk's next change number
+        (``"change"``, from 1; each saved event carries one): never handed out twice, also when several writers run
+        at once, and growing in the order the transactions take them. An id taken by a transaction that then fails
+        may be skipped, never reused."""
 
     def put_promise(self, doc: Record) -> None:
         """Insert or replace the promise ``doc["id"]`` in the live set."""

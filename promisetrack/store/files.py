@@ -45,8 +45,8 @@ SCHEMA_VERSION = 2
 SCHEMA_1_BACKUP = "promisetrack-schema-1.json"
 FILE_NAME = "promisetrack.json"
 LOCK_NAME = "promisetrack.lock"
-FIRST_ID = {"promise": 1001, "customer": 1}
-COUNTER_KEY = {"promise": "next_promise_id", "customer": "next_customer_id"}
+FIRST_ID = {"promise": 1001, "customer": 1, "change": 1}
+COUNTER_KEY = {"promise": "next_promise_id", "customer": "next_customer_id", "change": "next_change"}
 KIND_TABLE = {"promise": "promises", "customer": "customers"}
 HISTORY_TABLE = "history"
 LOCKED_MESSAGE = "another desk is saving — try again"
@@ -907,7 +907,7 @@ def _counter(meta: Mapping[str, Any], kind: str, tables: Mapping[str, Any]) -> i
     value = meta.get(COUNTER_KEY[kind])
     if type(value) is int:
         return value
-    in_use = tables.get(KIND_TABLE[kind], {})
+    in_use = tables.get(KIND_TABLE[kind], {}) if kind in KIND_TABLE else {}
     return max([FIRST_ID[kind], *(int(key) + 1 for key in in_use)])
 
 

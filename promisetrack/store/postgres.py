@@ -212,6 +212,11 @@ MIGRATIONS: list[str] = [
     CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
     GRANT SELECT, INSERT ON meta TO promisetrack_staff;
     """,
+    # 4: the desk's change numbers (each event's "n"): the order of two changes in one second, across promises
+    """
+    CREATE SEQUENCE change_ids START 1;
+    GRANT USAGE ON SEQUENCE change_ids TO promisetrack_staff;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -272,9 +277,9 @@ class _Tx:
 
     def next_id(self, kind: str) -> int:
         self._check_valid()
-        sequence = {"promise": "promise_ids", "customer": "customer_ids"}.get(kind)
+        sequence = {"promise": "promise_ids", "customer": "customer_ids", "change": "change_ids"}.get(kind)
         if sequence is None:
-            raise ValueError(f"unknown id kind {kind!r}: expected 'customer' or 'promise'")
+            raise ValueError(f"unknown id kind {kind!r}: expected 'change', 'customer' or 'promise'")
         row = self._conn.execute(sql.SQL("SELECT nextval({})").format(sql.Literal(sequence))).fetchone()
         assert row is not None
         return int(row[0])

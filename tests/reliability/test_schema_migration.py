@@ -31,7 +31,8 @@ def schema_1_record(doc: dict[str, Any]) -> dict[str, Any]:
         "due": p.due.isoformat(), "status": p.status.value, "complaint": p.complaint, "csat": p.csat,
         "closed_at": p.closed_at.isoformat() if p.closed_at else None, "blocked": p.blocked,
         "blocked_note": p.blocked_note, "cancel_reason": p.cancel_reason,
-        "events": [{"kind": e.kind.value, "at": e.at.isoformat(), "by": e.by, "data": e.data} for e in p.events],
+        "events": [{"kind": e.kind.value, "at": e.at.isoformat(), "by": e.by, "data": e.data,
+                    **({"n": e.n} if e.n is not None else {})} for e in p.events],  # (n: since schema 2's data)
     }  # fmt: skip
     if p.waiting_since is not None:
         out["waiting_since"] = p.waiting_since.isoformat()

@@ -97,6 +97,19 @@ def test_undo_is_the_users_own_last_change(desk: Desk, clock: FixedClock) -> Non
         desk.get(pid)
 
 
+def test_undo_goes_back_in_the_order_of_the_changes_within_one_second(backend: Backend, desk: Desk) -> None:
+    """Times are whole seconds: three changes in the same second (a script, a quick hand) are undone last first,
+    by the desk's change numbers — across promises and across desks on the same store."""
+    first, second = add(desk).id, add(desk, "Tom Becker").id
+    other = backend.desk(clock=desk.clock)  # type: ignore[arg-type]
+    other.contact(first, "rang them")
+    numbers = [e.n for pid in (first, second) for e in desk.get(pid).events]
+    assert all(n is not None for n in numbers) and len(set(numbers)) == 3
+    assert desk.undo() == f"undid the contact of promise {first}"
+    assert desk.undo() == f"undid adding promise {second} (removed)"
+    assert desk.undo() == f"undid adding promise {first} (removed)"
+
+
 def test_undo_refuses_when_a_colleague_changed_it_since(backend: Backend, desk: Desk, clock: FixedClock) -> None:
     pid = add(desk).id
     ben = backend.desk("ben")
