@@ -35,7 +35,7 @@ from promisetrack.outcomes import derive_outcome
 from promisetrack.service import Desk, customer_record
 from promisetrack.store import FileStore
 
-GENERATOR_VERSION = 3  # bump when the data it writes changes, so cached benchmark data is rebuilt
+GENERATOR_VERSION = 4  # bump when the data it writes changes, so cached benchmark data is rebuilt
 TZ = ZoneInfo("Europe/London")
 ANCHOR = datetime(2026, 11, 23, 10, 30, tzinfo=TZ)
 NOW_OPTION = "2026-11-23T10:30"
@@ -248,8 +248,14 @@ def write(data_dir: Path, years: float, open_count: int, seed: int, *, quiet: bo
     with store.transaction() as tx:
         customer_ids = tx.next_ids("customer", len(people))
         promise_ids = tx.next_ids("promise", len(made))
+        changes = tx.next_ids("change", sum(len(m.promise.events) for m in made))
         customers = [Customer(cid, *person) for cid, person in zip(customer_ids, people, strict=True)]
         tx.put_customers(customer_record(c) for c in customers)
+    # The desk's change numbers, in the order the events happened (as the desk numbers them when they are saved).
+    happened = sorted((e.at, i, j) for i, m in enumerate(made) for j, e in enumerate(m.promise.events))
+    for n, (_, i, j) in zip(changes, happened, strict=True):
+        events = made[i].promise.events
+        events[j] = replace(events[j], n=n)
     docs = []
     for pid, m in zip(promise_ids, made, strict=True):
         p = m.promise
