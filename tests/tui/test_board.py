@@ -406,6 +406,24 @@ async def test_ids_of_a_desk_of_years_are_never_cut(seeded: Desk, clock: FixedCl
         assert " 102489 " in alerts and "102…" not in alerts
 
 
+async def test_a_longer_id_arriving_in_the_open_alerts_panel_is_not_cut(seeded: Desk, clock: FixedClock) -> None:
+    app = PromiseTrackApp(seeded)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        with seeded.store.transaction() as tx:
+            tx.next_ids("promise", 102489 - 1006)
+        clock.set(at(20, 10))
+        seeded.add("Sofia Petrov", "Check stock at the other shop", "2026-11-20 16:00", owner="ben",
+                   category="delivery")
+        clock.set(at(23, 10, 30))
+        app.refresh_board()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        alerts = "\n".join(_screen_lines(app.screen.query_one("#alerts-table")))
+        assert " 102489 " in alerts and "102…" not in alerts
+
+
 @pytest.mark.parametrize(("width", "shown", "left_out"), [
     (200, ["promisetrack  38 open", "closed — opens Mon 7 09:00", "ana · Fri 04 Dec 18:24", "(role-play: t = +1h)"],
      []),

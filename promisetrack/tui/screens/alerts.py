@@ -15,13 +15,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from promisetrack.alerts import AlertState, alert_state
 from promisetrack.dates import format_due
 from promisetrack.model import Risk
 from promisetrack.service import Row
 from promisetrack.tui.screens.kinds import OnARow
+from promisetrack.tui.widgets.fixed_table import FixedWidthTable
 from promisetrack.tui.widgets.promise_table import id_cells
 from promisetrack.tui.widgets.risk_badge import badge_cell
 
@@ -93,30 +94,31 @@ class AlertsScreen(OnARow, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alerts-head")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="alerts-table")
+        yield FixedWidthTable(cursor_type="row", zebra_stripes=True, id="alerts-table")
         yield Static("No alerts: nothing is at risk or overdue.", id="alerts-empty")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        rows = self._first[0]
-        widths = {**WIDTHS, "id": max(WIDTHS["id"], id_cells(str(r.promise.id) for r in rows))}  # never cut an id
-        rest = self.app.size.width - sum(widths.values()) - 2 * len(COLUMNS) - 2
+        table = self.query_one(FixedWidthTable)
+        rest = self.app.size.width - sum(WIDTHS.values()) - 2 * len(COLUMNS) - 2
         for key in COLUMNS:
-            table.add_column(key, key=key, width=widths.get(key, max(rest, 20)))
+            table.add_column(key, key=key, width=WIDTHS.get(key, max(rest, 20)))
         self.show(*self._first)
 
     @property
     def current_row(self) -> Row | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(FixedWidthTable)
         if not self.alerts or not table.is_valid_row_index(table.cursor_row):
             return None
         return self.alerts[table.cursor_row].row
 
     def show(self, rows: Iterable[Row], raised: Mapping[AlertKey, datetime], now: datetime) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(FixedWidthTable)
         keep = self.current_row
         self.alerts = current_alerts(rows, raised, now)
+        ids = max(WIDTHS["id"], id_cells(str(a.row.promise.id) for a in self.alerts))
+        if ids > table.columns["id"].width:  # type: ignore[index]  # a longer id came up: never cut it
+            table.set_widths({"id": ids})
         table.clear()
         for alert in self.alerts:
             p = alert.row.promise
