@@ -1366,7 +1366,8 @@ def import_desk(data_dir: Path, db: str | None, source: Path, *, shop: str = "ma
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {settings_path}: {exc}") from None
     next_ids = {"promise": int(snapshot.meta.get("next_promise_id", 1001)),
-                "customer": int(snapshot.meta.get("next_customer_id", 1))}
+                "customer": int(snapshot.meta.get("next_customer_id", 1)),
+                "change": int(snapshot.meta.get("next_change", 1))}
     store = _admin_store(data_dir, db)
     result = store.import_desk(live=live, archived=archived, customers=customers, kudos=snapshot.kudos,
                                history=snapshot.history, settings=settings, shop=clean_text(shop, "shop"),

@@ -656,6 +656,11 @@ class PostgresStore:
                     " (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {ident})"
                 ).format(seq=sql.Literal(sequence), table=sql.Identifier(table), ident=sql.Identifier(sequence)),
                     (next_ids.get(kind, 1), next_ids.get(kind, 1)))
+            # The change numbers go on past the data dir's, so that undo orders new changes after imported ones.
+            conn.execute(
+                "SELECT setval('change_ids', %s - 1, true) WHERE %s - 1 >="
+                " greatest(1, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM change_ids))",
+                (next_ids.get("change", 1), next_ids.get("change", 1)))
             counts = _import_counts(conn, live, archived, customers, kudos, shop)
         return {kind: (added[kind], counts[kind]) for kind in added}
 

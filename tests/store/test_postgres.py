@@ -229,6 +229,9 @@ def test_db_import_of_a_generated_year_copies_every_record_once(pg_db: str, tmp_
     added = cli("add", "--customer", "Jo", "--what", "Ring back", "--due", "tomorrow", db=pg_db,
                 data=tmp_path / "local")
     assert int(added.stdout) > max(max(live), max(archived)), "ids go on past the imported ones"
+    numbers = [e.get("n") for doc in [*live.values(), *files.read_archived()] for e in doc.get("events", ())]
+    new = store.read().promises[int(added.stdout)]["events"][0]["n"]
+    assert new > max(n for n in numbers if n is not None), "change numbers go on past the imported ones"
 
 
 # --- hearing changes ----------------------------------------------------------------------------------------
