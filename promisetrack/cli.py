@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -329,46 +329,47 @@ SUBPARSERS: dict[str, Callable[[Sub], None]] = {
     "export": _export, "ics": _ics, "kudos": _kudos, "complaint": _complaint, "rate": _rate,
     "customers": _customers, "customer": _customer,
 }  # fmt: skip
-_VALUED = {"--data", "--db", "--now", "--user"}  # the global options that take a value
-_GLOBAL = (*_VALUED, "--demo", "--version", "--help")
 
-
-def _takes_value(token: str) -> bool:
-    """Is ``token`` a global option whose value is the next word? argparse takes any unambiguous start of a long
-    option (``--u`` for ``--user``)."""
-    if not token.startswith("--") or "=" in token or len(token) < 3:
-        return False
-    matches = [option for option in _GLOBAL if option.startswith(token)]
-    return token in _VALUED or (len(matches) == 1 and matches[0] in _VALUED)
+def _with_commands(p: argparse.ArgumentParser, sub: Sub, names: Iterable[str]) -> argparse.ArgumentParser:
+    for name in names:
+        SUBPARSERS[name](sub)
+    return p
 
 
 def build_parser(command: str | None = None, *, every: bool = True) -> argparse.ArgumentParser:
     """The parser of every command; with ``every=False``, of ``command`` only (None: the board's, no command)."""
     p, sub = _global_parser()
-    for name, add in SUBPARSERS.items():
-        if every or name == command:
-            add(sub)
-    return p
+    return _with_commands(p, sub, SUBPARSERS if every else [command] if command in SUBPARSERS else [])
+
+
+def _takes_value(token: str, p: argparse.ArgumentParser) -> bool:
+    """Is ``token`` one of ``p``'s long options whose value is the next word? argparse takes any unambiguous start
+    of a long option (``--u`` for ``--user``)."""
+    if not token.startswith("--") or "=" in token or len(token) < 3:
+        return False
+    matches = [action for action in p._actions for option in action.option_strings if option.startswith(token)]
+    return len(matches) == 1 and matches[0].nargs != 0  # a flag (--demo, --help) takes none
 
 
 def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     """The parser for this command line: of the command it names (or of none, for the board), or of every command
     when it asks for help or names none that exists (argparse then lists them)."""
+    p, sub = _global_parser()
     command: str | None = None
     skip = False
     for token in argv:
         if skip:
             skip = False
         elif token in ("-h", "--help"):
-            return build_parser()
-        elif _takes_value(token):
+            return _with_commands(p, sub, SUBPARSERS)
+        elif _takes_value(token, p):
             skip = True
         elif not token.startswith("-"):
             command = token
             break
     if command is not None and command not in SUBPARSERS:
-        return build_parser()
-    return build_parser(command, every=False)
+        return _with_commands(p, sub, SUBPARSERS)
+    return _with_commands(p, sub, [command] if command else [])
 
 
 def run(argv: Sequence[str] | None = None) -> int:
