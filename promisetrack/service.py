@@ -800,9 +800,7 @@ class Desk:
         a resume). The event says it goes with the change after it (``with_next``): undo undoes the two together."""
         if p.waiting_since is None:
             return []
-        ended = self._resumed(p, note)
-        ended.data["with_next"] = True
-        return [ended]
+        return [self._resumed(p, note, with_next=True)]
 
     @staticmethod
     def _require_open(p: Promise, doing: str) -> None:
@@ -1004,15 +1002,15 @@ class Desk:
 
         return self._change(pid, event)
 
-    def _resumed(self, p: Promise, note: str) -> Event:
-        """The event that ends ``p``'s wait now: the due moved on by the business time waited."""
+    def _resumed(self, p: Promise, note: str, **extra: Any) -> Event:
+        """The event that ends ``p``'s wait now: the due moved on by the business time waited (``extra``: more data)."""
         assert p.waiting_since is not None
         now = self.now()
         waited = self.calendar.business_seconds(p.waiting_since, now) if now > p.waiting_since else 0.0
         waited = round(waited / 60) * 60.0  # whole minutes: a due of 15:29:59.8 would read as 15:29
         due = self.calendar.add_business_seconds(p.due, waited) if waited else p.due
         return self._event(EventKind.RESUMED, due=due.isoformat(), previous=p.due.isoformat(), waited=waited,
-                           note=note)
+                           note=note, **extra)
 
     def alert_level(self, p: Promise, now: datetime | None = None) -> Risk | None:
         assessment = self.assess(p, now)
