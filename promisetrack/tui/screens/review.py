@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from promisetrack.dates import describe_due, describe_seconds, format_due
 from promisetrack.errors import DataError
-from promisetrack.model import Risk
+from promisetrack.model import Promise, Risk
 from promisetrack.risk import REPEAT_BREAKER
 from promisetrack.service import Desk, Row
 from promisetrack.tui.screens.bulk import BulkFlagForm, BulkReassignForm, BulkSaved
@@ -280,7 +280,7 @@ class DrawnLines:
     age and time left. A tick makes a new line only where one of them changed: a few dozen promises of a thousand."""
 
     def __init__(self) -> None:
-        self._drawn: dict[int, tuple[Row, int, int, tuple[object, ...], Line]] = {}
+        self._drawn: dict[int, tuple[Promise, int, int, tuple[object, ...], Line]] = {}
         self._tick: tuple[datetime, tzinfo, bool, Callable[[datetime], str], Instants, date] | None = None
 
     def at(self, now: datetime, tz: tzinfo, compact: bool, due_time: Callable[[datetime], str],
@@ -294,19 +294,16 @@ class DrawnLines:
         now, tz, compact, due_time, instants, day = self._tick
         p, a = row.promise, row.assessment
         known = self._drawn.get(p.id)
-        # The same promise (a read makes new ones) with the same level and reasons: a tick re-assesses every overdue
-        # row into a new Row, mostly to the same words.
-        same_row = known is not None and known[0].promise is p and (
-            known[0].assessment is a or (known[0].assessment is not None and a is not None
-                                         and (known[0].assessment.level, known[0].assessment.reasons)
-                                         == (a.level, a.reasons)))
-        created, due = (known[1], known[2]) if known is not None and same_row else (instants(p.created_at),
-                                                                                      instants(p.due))
-        key = (marked, compact, day, instants.age_of(created), instants.due_of(due))
-        if known is not None and same_row and known[3] == key:
+        same = known is not None and known[0] is p  # the same promise: a read makes new ones
+        created, due = (known[1], known[2]) if known is not None and same else (instants(p.created_at),
+                                                                                  instants(p.due))
+        # A tick re-assesses every overdue row into a new Row, mostly to the same level and reasons.
+        key = ((a.level, a.reasons) if a else None, marked, compact, day, instants.age_of(created),
+               instants.due_of(due))
+        if known is not None and same and known[3] == key:
             return known[4]
         line = promise_line(row, now, tz, marked, compact, due_time, instants)
-        self._drawn[p.id] = (row, created, due, key, line)
+        self._drawn[p.id] = (p, created, due, key, line)
         return line
 
     def keep_only(self, pids: set[int]) -> None:
