@@ -375,6 +375,17 @@ async def test_a_refresh_before_the_rest_of_a_long_board_is_added_shows_every_ro
         assert len(ids) == len(set(ids)) == 50 and ids[0] == 1051 and 1003 not in ids
 
 
+def add_overdue_with_a_long_id(desk: Desk, clock: FixedClock) -> int:
+    """Promise 102489 (a desk of years), overdue since Fri 20 16:00; the clock back at Mon 23 10:30."""
+    with desk.store.transaction() as tx:
+        tx.next_ids("promise", 102489 - 1006)
+    clock.set(at(20, 10))
+    promise, _ = desk.add("Sofia Petrov", "Check stock at the other shop", "2026-11-20 16:00", owner="ben",
+                          category="delivery")
+    clock.set(at(23, 10, 30))
+    return promise.id
+
+
 def _screen_lines(table) -> list[str]:
     """What the table draws, line by line (the header first), as a user reads it."""
     return [table.render_line(y).text for y in range(table.size.height)]
@@ -383,13 +394,7 @@ def _screen_lines(table) -> list[str]:
 async def test_ids_of_a_desk_of_years_are_never_cut(seeded: Desk, clock: FixedClock) -> None:
     """Ids start at 1001 and a desk reaches 10001 within months: board, review and alerts widen the id column
     rather than show "102…" for 102489, an id staff read out and type into the CLI."""
-    with seeded.store.transaction() as tx:
-        tx.next_ids("promise", 102489 - 1006)
-    clock.set(at(20, 10))
-    long_id = seeded.add("Sofia Petrov", "Check stock at the other shop", "2026-11-20 16:00", owner="ben",
-                         category="delivery")[0].id
-    clock.set(at(23, 10, 30))
-    assert long_id == 102489
+    assert add_overdue_with_a_long_id(seeded, clock) == 102489
     app = PromiseTrackApp(seeded)
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.pause()
@@ -411,12 +416,7 @@ async def test_a_longer_id_arriving_in_the_open_alerts_panel_is_not_cut(seeded: 
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.press("exclamation_mark")
         await pilot.pause()
-        with seeded.store.transaction() as tx:
-            tx.next_ids("promise", 102489 - 1006)
-        clock.set(at(20, 10))
-        seeded.add("Sofia Petrov", "Check stock at the other shop", "2026-11-20 16:00", owner="ben",
-                   category="delivery")
-        clock.set(at(23, 10, 30))
+        add_overdue_with_a_long_id(seeded, clock)
         app.refresh_board()
         await app.workers.wait_for_complete()
         await pilot.pause()
