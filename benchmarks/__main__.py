@@ -166,14 +166,19 @@ def ms(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+def data_and_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options every benchmark run takes: where the generated data is kept, what it holds, how many runs."""
     parser.add_argument("--cache", type=Path, default=ROOT / "bench-data", help="where generated data is kept")
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each command (default 15)")
     parser.add_argument("--board-runs", type=int, default=5, help="board starts timed (default 5)")
     parser.add_argument("--open", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=6)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    args = data_and_run_options(parser).parse_args(argv)
 
     started = time.monotonic()
     tw_version = taskwarrior.available()

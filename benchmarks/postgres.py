@@ -39,6 +39,7 @@ from benchmarks.__main__ import (
     ROOT,
     byte_compile,
     clean_env,
+    data_and_run_options,
     dataset,
     machine,
     ms,
@@ -195,13 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         url, data, tag, seconds = sys.argv[2:6]
         return writer_main(url, Path(data), tag, float(seconds))
     parser = argparse.ArgumentParser(prog="python -m benchmarks.postgres", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache", type=Path, default=ROOT / "bench-data", help="where generated data is kept")
-    parser.add_argument("--runs", type=int, default=15, help="timed runs of each command (default 15)")
-    parser.add_argument("--board-runs", type=int, default=5, help="board starts timed (default 5)")
+    data_and_run_options(parser)
     parser.add_argument("--samples", type=int, default=50, help="changes timed from one desk to another (default 50)")
     parser.add_argument("--duration", type=float, default=60, help="seconds of 4 writers and 4 boards (default 60)")
-    parser.add_argument("--open", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=6)
     args = parser.parse_args(argv)
 
     started = time.monotonic()
