@@ -55,7 +55,6 @@ from promisetrack.risk import (
     reality_check,
 )
 from promisetrack.store import FileStore, PromiseStore, Snapshot, StoreTx, Watch
-from promisetrack.store.files import FILE_NAME
 
 NAME_LIMIT = 200
 TEXT_LIMIT = 2000
@@ -1349,9 +1348,9 @@ def import_desk(data_dir: Path, db: str | None, source: Path, *, shop: str = "ma
     """``db import``: copy a data dir — live promises, archive, customers, kudos, settings, history summary — into
     the database, each record once by id (a second run adds nothing), and check every count. Raises DataError if a
     count differs."""
-    if not (source / FILE_NAME).exists():
-        raise PromiseError(f"{source} holds no promisetrack data (no {FILE_NAME})")
     files = FileStore(source)
+    if not files.path.exists():
+        raise PromiseError(f"{source} holds no promisetrack data (no {files.path.name})")
     snapshot = files.read()
     # An archive month (or a live file) not yet saved in schema 2 holds full records: the database gets compact ones.
     live = [records.compact(doc) for doc in snapshot.promises.values()]
