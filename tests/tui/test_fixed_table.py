@@ -72,4 +72,4 @@ async def test_a_fixed_width_table_draws_every_line_as_a_data_table_does(cursor_
 
 
 def test_the_own_path_is_the_one_that_runs() -> None:
-    assert FixedWidthTable._render_cell is not DataTable._render_cell
+    assert FixedWidthTable._render_line_in_row is not DataTable._render_line_in_row
