@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 ALERT_LEVELS = frozenset({Risk.AT_RISK, Risk.OVERDUE})
 _MARKS = frozenset({EventKind.ACKNOWLEDGED, EventKind.SNOOZED})
 SNOOZE_CHOICES = {"15m": "15 minutes", "1h": "1 hour", "tomorrow": "until tomorrow's opening"}
+AlertKey = tuple[int, Risk, datetime]  # promise, level, the due in force
 
 
 class AlertRow(Protocol):
@@ -32,6 +33,14 @@ class AlertRow(Protocol):
 
     @property
     def risk(self) -> Risk | None: ...
+
+
+def alert_key(row: AlertRow) -> AlertKey | None:
+    """The alert that ``row`` has up, if it is at risk or overdue."""
+    if row.risk not in ALERT_LEVELS:
+        return None
+    assert row.risk is not None
+    return (row.promise.id, row.risk, row.promise.due)
 
 
 @dataclass(frozen=True, slots=True)

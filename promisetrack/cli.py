@@ -19,9 +19,11 @@ from promisetrack.errors import DataError, PromiseError
 from promisetrack.service import open_desk, resolve_db_url
 
 if TYPE_CHECKING:
-    from promisetrack.service import Desk
+    from promisetrack.ahead import Ahead
+    from promisetrack.service import Desk, FirstRead
 
 Command = Callable[[argparse.Namespace, "Desk"], int | None]
+BoardCommand = Callable[[argparse.Namespace, "Desk", "Ahead[FirstRead]"], int]
 DesklessCommand = Callable[[argparse.Namespace], int]
 
 # What runs each command: (module, function). Only the module of the command asked for is imported — this table is
@@ -43,6 +45,7 @@ DESKLESS: dict[str, tuple[str, str]] = {
 }
 DEMO = ("promisetrack.demo", "open_demo"), ("promisetrack.demo", "remove_demo")
 LOGIN = ("promisetrack.commands.login", "open_after_login")  # psycopg and the login screen: after a refusal only
+AHEAD = ("promisetrack.ahead", "Ahead")  # the board's first read in a child process (pickle): the board only
 
 
 def load(module: str, name: str) -> Any:
@@ -405,9 +408,11 @@ def _run_on(args: argparse.Namespace, desk: Desk) -> int:
     if args.command != "check":
         for warning in desk.settings.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+    if args.command is None:  # the board: its first read starts on another core while Textual is being imported
+        first: Ahead[FirstRead] = load(*AHEAD)(desk.first_read, fork=desk.readable_after_fork)
+        board: BoardCommand = load(*COMMANDS[None])
+        return board(args, desk, first)
     command: Command = load(*COMMANDS[args.command])
-    if args.command is None:
-        return command(args, desk) or 0
     with gctuning.paused():  # a short-lived process: see gctuning
         return command(args, desk) or 0
 

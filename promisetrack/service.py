@@ -195,6 +195,17 @@ class FirstBoard:
         return len(self.rows) == self.total
 
 
+FirstRead = tuple[Hashable | None, datetime, FirstBoard]  # ``Desk.first_read``: the version, the moment, the board
+
+
+def _terminal_lines(default: int = 50) -> int:
+    """How many rows make a screenful of the board (at most the terminal's lines)."""
+    try:
+        return os.get_terminal_size(1).lines or default
+    except (OSError, ValueError):
+        return default
+
+
 def board_key(row: Row) -> tuple[int, datetime, int]:
     """Overdue first, then at risk, then those waiting on the customer, then ok; within each, by due."""
     return (_RISK_ORDER.get(row.risk, 4) if row.risk else 4, row.promise.due, row.promise.id)
@@ -447,6 +458,18 @@ class Desk:
         context = self._context(live, now)
         rows = [Row(p, assess(p, now, context)) for p in live.open_promises()]
         return sorted(rows, key=board_key)
+
+    def first_read(self, screenful: int | None = None) -> FirstRead:
+        """What the board opens with: the data's version, the moment now and ``first_board`` at it, for a screenful
+        of ``screenful`` rows (default: the terminal's lines)."""
+        version, now = self.version(), self.now()
+        return version, now, self.first_board(now, screenful or _terminal_lines())
+
+    @property
+    def readable_after_fork(self) -> bool:
+        """May the board's first read run in a forked child (``promisetrack.ahead``)? Only on a store that inherits
+        nothing a child could disturb (the files)."""
+        return self.store.readable_after_fork
 
     def first_board(self, now: datetime | None = None, screenful: int = 50) -> FirstBoard:
         """The board's first screen and its header counts, without assessing every promise's reasons: every

@@ -3,6 +3,7 @@ and rules, the theme kept, the demo's data dir removed, undo's preview and the "
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from promisetrack.clock import FixedClock
 from promisetrack.config import TEMPLATE, load_settings, settings_from_toml, with_board_theme
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.export import follow_calendar, write_open_calendar
-from promisetrack.service import Desk, open_desk
+from promisetrack.service import Desk, FirstRead, open_desk
 from tests.conftest import TZ, at
 
 
@@ -135,9 +136,10 @@ def test_the_theme_is_kept_with_the_users_comments(data_dir: Path, clock: FixedC
 def test_the_demo_data_dir_is_removed_when_the_board_closes(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Path] = []
 
-    def board(desk: Desk, *, role_play: bool) -> int:
+    def board(desk: Desk, *, role_play: bool, first: Callable[[], FirstRead]) -> int:
         seen.append(desk.store.data_dir)  # type: ignore[attr-defined]
         assert seen[0].is_dir()
+        assert first()[2].total > 0  # the demo's promises, read (ahead) before the board opens
         return 0
 
     monkeypatch.setattr("promisetrack.tui.app.run_board", board)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from promisetrack.service import Desk
+from promisetrack.ahead import Ahead
+from promisetrack.service import Desk, FirstRead
 from promisetrack.tui import app
 
 
-def run(args: argparse.Namespace, desk: Desk) -> int:
-    return app.run_board(desk, role_play=args.demo)
+def run(args: argparse.Namespace, desk: Desk, first: Ahead[FirstRead]) -> int:
+    """``first``: the board's first read, started before this module imported Textual."""
+    return app.run_board(desk, role_play=args.demo, first=first.result)

@@ -115,6 +115,10 @@ class StoreTx(Protocol):
 class PromiseStore(Protocol):
     """Where a desk's promises live. Reads take no lock and see a whole committed state, never half of a write."""
 
+    #: Can a forked child process read this store with what it inherits from the parent (``promisetrack.ahead``)?
+    #: The files can: a read opens them afresh. A database cannot: the child would talk on the parent's connection.
+    readable_after_fork: bool
+
     @property
     def location(self) -> str:
         """Where the data is, for people: a data dir, or a database without its password."""

@@ -221,6 +221,8 @@ class Tx:
 class FileStore:
     """The data dir: read snapshots without a lock, change them in locked, atomic transactions (``PromiseStore``)."""
 
+    readable_after_fork = True
+
     def __init__(self, data_dir: Path, *, lock_timeout: float = 5.0, backups_kept: int = 7) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / FILE_NAME

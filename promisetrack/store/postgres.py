@@ -375,6 +375,8 @@ class PostgresStore:
     """A desk's promises in one PostgreSQL database (``PromiseStore``). One connection per store, opened on first
     use and again after it was lost; ``watch()`` opens one of its own."""
 
+    readable_after_fork = False  # a child would talk on the parent's connection
+
     def __init__(self, url: str, *, check_schema: bool = True) -> None:
         self.url = url
         self._check_schema = check_schema

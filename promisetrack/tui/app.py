@@ -7,7 +7,6 @@ the file watch are wrapped so that an error becomes a toast (and a log line), ne
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -23,21 +22,27 @@ from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from promisetrack import gctuning
-from promisetrack.alerts import Reminders, unacknowledged
+from promisetrack.alerts import AlertKey, Reminders, alert_key, unacknowledged
 from promisetrack.clock import OffsetClock
 from promisetrack.errors import DataError, PromiseError
 from promisetrack.model import Risk
-from promisetrack.service import UNDO_ASK_AFTER, Desk, FirstBoard, Row, UndoPreview, board_key
+from promisetrack.service import UNDO_ASK_AFTER, Desk, FirstBoard, FirstRead, Row, UndoPreview, board_key
 from promisetrack.store import Watch
-from promisetrack.tui.screens.alerts import AlertKey, AlertsScreen, alert_key
 from promisetrack.tui.screens.board import BOARD_BINDINGS, BoardScreen
-from promisetrack.tui.screens.kinds import BoardKeys, FollowsEveryRead, FollowsFigures, OnARow, OwnKeys, ShowsTheBoard
+from promisetrack.tui.screens.kinds import (
+    BoardKeys,
+    FollowsEveryRead,
+    FollowsFigures,
+    OnARow,
+    OwnKeys,
+    ShowsAlerts,
+    ShowsTheBoard,
+)
 
 if TYPE_CHECKING:  # the other screens are imported when first opened: the board's start imports only what it shows
     from promisetrack.tui.screens.forms import FormScreen, Saved
 
 T = TypeVar("T")
-FirstRead = tuple[object, datetime, FirstBoard]  # the data file's version, the moment and the board's first rows
 ROLE_PLAY_STEP = timedelta(hours=1)
 _SEVERITY = {Risk.OVERDUE: 0, Risk.AT_RISK: 1, Risk.WAITING: 2, Risk.OK: 2}  # waiting is no worse than ok
 _NOT_READ = object()  # the version before the first read (the data file may not exist: version None)
@@ -100,8 +105,7 @@ class PromiseTrackApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._keep_theme)  # from here on, a theme chosen is kept
         first, self._first = self._first, None
         if first is None:
-            version, now = self.desk.version(), self.desk.now()
-            first = (version, now, self.desk.first_board(now, self.size.height))
+            first = self.desk.first_read(self.size.height)
         version, now, board = first
         self._apply(board.rows, now, version, alert=False, first=board)
         if board.complete:
@@ -244,7 +248,7 @@ class PromiseTrackApp(App[int]):
         self.board.show(rows, now, first)
         for shown in self._screens_of(ShowsTheBoard):
             shown.show(rows, now)
-        for panel in self._screens_of(AlertsScreen):
+        for panel in self._screens_of(ShowsAlerts):
             panel.show(rows, self.raised, now)
         if alert:
             ring = self._remind(self.reminders.due(rows, now)) or ring
@@ -415,6 +419,8 @@ class PromiseTrackApp(App[int]):
             self.push_screen(SnoozeForm(self.desk, row), self.saved)
 
     def action_alerts(self) -> None:
+        from promisetrack.tui.screens.alerts import AlertsScreen
+
         if not isinstance(self.screen, AlertsScreen):
             self.push_screen(AlertsScreen(self.desk.calendar.tz, self.rows, self.raised,
                                           self.board.now or self.desk.now()))
@@ -539,21 +545,15 @@ def _names(rows: list[Row], shown: int = 5) -> str:
     return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
-def _terminal_lines(default: int = 50) -> int:
-    """How many rows make a screenful of the board (at most the terminal's lines)."""
-    try:
-        return os.get_terminal_size(1).lines or default
-    except (OSError, ValueError):
-        return default
-
-
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def board_app(desk: Desk, *, role_play: bool = False) -> PromiseTrackApp:
+def board_app(desk: Desk, *, role_play: bool = False,
+              first: Callable[[], FirstRead] | None = None) -> PromiseTrackApp:
     """The board on ``desk`` with its first read done — a corrupt or unreadable data file stops here, with the
-    CLI's message, before the screen opens — and that read handed to the board rather than made again.
+    CLI's message, before the screen opens — and that read handed to the board rather than made again. ``first``:
+    that read, when it was started already (``promisetrack.ahead``); else ``Desk.first_read`` runs here.
 
     Python's cycle collector is paused from here to the first frame (``gctuning``: the start builds a few hundred
     thousand objects, none garbage). The app starts it again once the first frame is up (``collect_after_start``);
@@ -565,18 +565,17 @@ def board_app(desk: Desk, *, role_play: bool = False) -> PromiseTrackApp:
         desk.clock = OffsetClock(desk.now(), desk.clock)
     collecting = gctuning.pause_for_start()
     try:
-        version, now = desk.version(), desk.now()
-        first = (version, now, desk.first_board(now, _terminal_lines()))
+        read = first() if first is not None else desk.first_read()
     except BaseException:
         if collecting:
             gctuning.resume()
         raise
-    return PromiseTrackApp(desk, first=first, collect_after_start=collecting)
+    return PromiseTrackApp(desk, first=read, collect_after_start=collecting)
 
 
-def run_board(desk: Desk, *, role_play: bool = False) -> int:
+def run_board(desk: Desk, *, role_play: bool = False, first: Callable[[], FirstRead] | None = None) -> int:
     """Open the board on ``desk`` until the user quits; the exit status for the CLI."""
-    app = board_app(desk, role_play=role_play)
+    app = board_app(desk, role_play=role_play, first=first)
     try:
         app.run()
     finally:

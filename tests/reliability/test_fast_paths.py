@@ -30,7 +30,7 @@ print(json.dumps({"code": code, "modules": sorted({m for m in sys.modules for w 
 """
 
 NEVER = {"textual", "rich", "promisetrack.tui", "promisetrack.metrics", "promisetrack.export", "dateutil",
-         "xlsxwriter", "platformdirs", "psycopg", "promisetrack.demo",
+         "xlsxwriter", "platformdirs", "psycopg", "promisetrack.demo", "promisetrack.ahead",
          "promisetrack.store.postgres"}  # psycopg: only a desk on a database loads it
 # The CLI's command table (promisetrack.cli.COMMANDS) imports the module of the command asked for, and only that one.
 KEPT_WHOLE = ("promisetrack.commands", "promisetrack.store.postgres")  # named in full by imported(), not cut
@@ -101,10 +101,10 @@ def test_list_and_the_board_read_neither_the_archive_nor_the_customers(used: Pat
 
 
 def test_every_command_in_the_table_names_a_function_that_runs_it() -> None:
-    from promisetrack.cli import COMMANDS, DEMO, DESKLESS, LOGIN, build_parser, load
+    from promisetrack.cli import AHEAD, COMMANDS, DEMO, DESKLESS, LOGIN, build_parser, load
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     commands = set(sub.choices)
     assert commands == {name for name in COMMANDS if name is not None} | set(DESKLESS)
-    for module, name in [*COMMANDS.values(), *DESKLESS.values(), *DEMO, LOGIN]:
+    for module, name in [*COMMANDS.values(), *DESKLESS.values(), *DEMO, LOGIN, AHEAD]:
         assert callable(load(module, name)), (module, name)

@@ -3,16 +3,19 @@ PostgreSQL), as Harlequin runs its functional tests over every adapter."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
 
+from promisetrack import cli
+from promisetrack.ahead import Ahead
 from promisetrack.clock import FixedClock
 from promisetrack.errors import PromiseError
 from promisetrack.measures import Measures
 from promisetrack.model import EventKind, Outcome, Risk, Status
 from promisetrack.outcomes import derive_outcome
-from promisetrack.service import Desk
+from promisetrack.service import Desk, FirstRead
 from tests.conftest import at
 from tests.store.conftest import Backend
 
@@ -286,3 +289,25 @@ def test_a_late_score_and_complaint_on_an_archived_promise_count_once(desk: Desk
 def test_the_desk_id_is_made_once_and_shared(backend: Backend, desk: Desk) -> None:
     made = desk.desk_id()
     assert len(made) == 12 and backend.desk("ben").desk_id() == made == desk.desk_id()
+
+
+def test_the_board_reads_ahead_in_a_child_only_on_the_files(
+    backend: Backend, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board's first read runs in a forked child while Textual is imported — on the files; a database's child
+    would talk on the parent's connection, so there the board reads it itself. Either way it is the same read."""
+    add(desk, due="+1h")
+    add(desk, customer="Ben Ode", due="tomorrow")
+    started: list[Ahead[FirstRead]] = []
+
+    def board(args, opened: Desk, first: Ahead[FirstRead]) -> int:
+        started.append(first)
+        _, _, read = first.result()
+        _, _, here = opened.first_read(30)
+        assert (read.counts, read.total) == (here.counts, here.total)
+        assert [r.promise.id for r in read.rows] == [r.promise.id for r in here.rows] == [1001, 1002]
+        return 0
+
+    monkeypatch.setattr("promisetrack.commands.board.run", board)
+    assert cli.main([*backend.options(), "--now", "2026-11-23T10:30", "--user", "ana"]) == 0
+    assert started[0].forked == (backend.kind == "files" and hasattr(os, "fork"))

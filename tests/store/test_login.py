@@ -52,7 +52,7 @@ def test_the_board_opens_as_the_login_typed_after_a_wrong_password(
 
     opened: list[Desk] = []
     monkeypatch.setattr(login_screen, "ask_login", ask)
-    monkeypatch.setattr("promisetrack.tui.app.run_board", lambda desk, role_play=False: opened.append(desk) or 0)
+    monkeypatch.setattr("promisetrack.tui.app.run_board", lambda desk, **_: opened.append(desk) or 0)
     assert cli.main(["--data", str(data_dir), "--db", no_password]) == 0
     assert asked == ["The database asks who you are: your login and your password.",
                      f"The database refused that login or password ({login}): try again, or escape to quit."]

@@ -17,16 +17,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from promisetrack.alerts import AlertState, alert_state
+from promisetrack.alerts import AlertKey, AlertState, alert_key, alert_state
 from promisetrack.dates import format_due
 from promisetrack.model import Risk
 from promisetrack.service import Row
-from promisetrack.tui.screens.kinds import OnARow
+from promisetrack.tui.screens.kinds import OnARow, ShowsAlerts
 from promisetrack.tui.widgets.fixed_table import FixedWidthTable
 from promisetrack.tui.widgets.promise_table import id_cells
 from promisetrack.tui.widgets.risk_badge import badge_cell
-
-AlertKey = tuple[int, Risk, datetime]  # promise, level, the due in force
 
 ALERTS_BINDINGS = [
     Binding("escape", "app.pop_screen", "Back", key_display="esc", tooltip="back to the board"),
@@ -44,13 +42,6 @@ class Alert:
     row: Row
     state: AlertState
     raised: datetime
-
-
-def alert_key(row: Row) -> AlertKey | None:
-    if row.risk not in (Risk.AT_RISK, Risk.OVERDUE):
-        return None
-    assert row.risk is not None
-    return (row.promise.id, row.risk, row.promise.due)
 
 
 def current_alerts(rows: Iterable[Row], raised: Mapping[AlertKey, datetime], now: datetime) -> list[Alert]:
@@ -83,7 +74,7 @@ def state_text(alert: Alert, now: datetime, tz: tzinfo) -> Text:
     return Text("not acknowledged", "bold red")
 
 
-class AlertsScreen(OnARow, Screen[None]):
+class AlertsScreen(OnARow, ShowsAlerts, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(ALERTS_BINDINGS)
 
     def __init__(self, tz: tzinfo, rows: list[Row], raised: Mapping[AlertKey, datetime], now: datetime) -> None:

@@ -4,8 +4,10 @@ the screens inherit, instead of by the screens' own classes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from promisetrack.alerts import AlertKey
 from promisetrack.service import Row
 
 
@@ -28,6 +30,13 @@ class ShowsTheBoard:
     """A screen that shows the board's rows in its own way: handed them on every read and tick."""
 
     def show(self, rows: list[Row], now: datetime) -> None:
+        raise NotImplementedError
+
+
+class ShowsAlerts:
+    """The alerts panel: handed the board's rows and when each alert came up, on every read and tick."""
+
+    def show(self, rows: Iterable[Row], raised: Mapping[AlertKey, datetime], now: datetime) -> None:
         raise NotImplementedError
 
 
