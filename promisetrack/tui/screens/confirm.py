@@ -24,7 +24,6 @@ def undo_question(preview: UndoPreview, now: datetime, tz: tzinfo) -> str:
 
 class ConfirmUndo(ModalScreen[bool]):
     """Yes (y, enter) undoes; no (n, esc) leaves everything as it is."""
-    CSS_PATH = "forms.tcss"  # read when the first one opens (app.tcss has the board's)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Undo it"),

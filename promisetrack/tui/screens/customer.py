@@ -22,7 +22,6 @@ from promisetrack.service import Desk
 
 
 class CustomerScreen(Screen[None]):
-    CSS_PATH = "detail.tcss"  # read when the first one opens (app.tcss has the board's)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("backspace", "app.pop_screen", "Back", show=False),

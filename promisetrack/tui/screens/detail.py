@@ -40,7 +40,6 @@ class CustomerLine(Static, can_focus=True):
 
 
 class DetailScreen(OnARow, FollowsEveryRead, BoardKeys, Screen[None]):
-    CSS_PATH = "detail.tcss"  # read when the first one opens (app.tcss has the board's)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("backspace", "app.pop_screen", "Back", show=False),

@@ -60,7 +60,6 @@ def put(widget: Static, content: Content | str) -> None:
 
 class FormScreen(ModalScreen[Saved | None]):
     """A form over the board. Subclasses give ``fields``, ``problems`` (live checks) and ``job`` (the save)."""
-    CSS_PATH = "forms.tcss"  # read when the first one opens (app.tcss has the board's)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),

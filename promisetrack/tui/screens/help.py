@@ -40,7 +40,6 @@ def key_lines(bindings: list[Binding]) -> Content:
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "forms.tcss"  # read when the first one opens (app.tcss has the board's)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
 
     def compose(self) -> ComposeResult:

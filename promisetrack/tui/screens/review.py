@@ -416,7 +416,6 @@ class ReviewTable(FixedWidthTable[Text]):
 
 
 class ReviewScreen(OnARow, ShowsTheBoard, OwnKeys, Screen[None]):
-    CSS_PATH = "review.tcss"  # read when the first one opens (app.tcss has the board's)
     BINDINGS: ClassVar[list[BindingType]] = list(REVIEW_BINDINGS)
 
     def __init__(self, desk: Desk, rows: list[Row], now: datetime, *, changed: Callable[[], None]) -> None:

@@ -184,7 +184,6 @@ def recognition_rows(people: Sequence[Recognition]) -> list[list[Text]]:
 
 
 class StatsScreen(FollowsFigures, OwnKeys, Screen[None]):
-    CSS_PATH = "stats.tcss"  # read when the first one opens (app.tcss has the board's)
     BINDINGS: ClassVar[list[BindingType]] = list(STATS_BINDINGS)
 
     period_key: reactive[str] = reactive("this_month", init=False)
