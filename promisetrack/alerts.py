@@ -9,9 +9,8 @@ and snoozes are events on the promise's timeline, so every board over the same d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from promisetrack.clock import shift
 from promisetrack.model import Event, EventKind, Promise, Risk
@@ -43,8 +42,7 @@ def alert_key(row: AlertRow) -> AlertKey | None:
     return (row.promise.id, row.risk, row.promise.due)
 
 
-@dataclass(frozen=True, slots=True)
-class AlertState:
+class AlertState(NamedTuple):
     level: Risk
     due: datetime
     acknowledged: Event | None = None

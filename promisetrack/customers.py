@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from promisetrack.model import Customer, Outcome, Promise
 from promisetrack.outcomes import derive_outcome
@@ -32,8 +32,7 @@ def is_merged(doc: Mapping[str, Any]) -> bool:
     return doc.get("merged_into") is not None
 
 
-@dataclass(frozen=True, slots=True)
-class CustomerNote:
+class CustomerNote(NamedTuple):
     at: datetime
     by: str
     text: str

@@ -24,10 +24,9 @@ Pure core: plain dicts in and out; the service reads and writes the record throu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import takewhile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promisetrack.leadtimes import lead_seconds
 from promisetrack.model import Outcome, Promise, Status
@@ -41,8 +40,7 @@ HISTORY_VERSION = 1
 REPEAT_COUNT = 2  # a customer whose last this many closed promises were broken is a repeat breaker
 
 
-@dataclass(frozen=True, slots=True)
-class Closing:
+class Closing(NamedTuple):
     """One closed promise as the rules remember it."""
 
     pid: int

@@ -9,8 +9,8 @@ stays exactly as typed: user text is data, never a placeholder or markup.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import NamedTuple
 from urllib.parse import quote
 
 from promisetrack.model import Promise
@@ -61,8 +61,7 @@ def title(name: str) -> str:
     return name.replace("_", " ")
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(NamedTuple):
     """One filled template for one promise."""
 
     template: str

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promisetrack.calendar import BusinessCalendar, micros, wall
 from promisetrack.clock import shift
@@ -28,8 +28,7 @@ BUSINESS_DAY = 8 * HOUR  # as hours_text counts them
 _JUST_AFTER = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(NamedTuple):
     level: Risk
     reasons: tuple[str, ...] = ()
     recheck_at: datetime | None = None

@@ -10,10 +10,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from promisetrack import history, records
 from promisetrack.alerts import SNOOZE_CHOICES, AlertState, alert_state, snooze_until
@@ -142,8 +142,7 @@ def resolve_user(cli_value: str | None) -> str:
         return "desk"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One promise as the board and the listings show it."""
 
     promise: Promise
@@ -154,8 +153,7 @@ class Row:
         return self.assessment.level if self.assessment else None
 
 
-@dataclass(frozen=True, slots=True)
-class UndoPreview:
+class UndoPreview(NamedTuple):
     """What ``undo`` would undo: the ``kind`` of event made ``at`` on promise ``pid``, ``what`` in words
     ("the closing of promise 1003"), and whether undoing ``removes`` the promise (undo of its creation)."""
 
@@ -172,8 +170,7 @@ class UndoPreview:
 UNDO_ASK_AFTER = timedelta(minutes=10)  # undoing a change older than this asks first (the board)
 
 
-@dataclass(frozen=True, slots=True)
-class Health:
+class Health(NamedTuple):
     """What ``check`` found: problems (something is wrong), warnings (something will bite) and where the data is."""
 
     problems: list[str]
@@ -181,8 +178,7 @@ class Health:
     location: str
 
 
-@dataclass(frozen=True, slots=True)
-class FirstBoard:
+class FirstBoard(NamedTuple):
     """``Desk.first_board``: the first ``rows`` of the board, the number of promises at each level on the whole board,
     and how many open promises there are."""
 
@@ -1357,8 +1353,7 @@ def add_staff(data_dir: Path, db: str | None, name: str, *, shop: str = "main", 
         raise PromiseError(str(exc)) from None
 
 
-@dataclass(frozen=True, slots=True)
-class ImportCount:
+class ImportCount(NamedTuple):
     """One kind of record in ``db import``: read from the data dir, added now, in the database after."""
 
     kind: str

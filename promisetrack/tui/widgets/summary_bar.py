@@ -3,15 +3,14 @@ in force, the user and the clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from textual.content import Content
 from textual.widgets import Static
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     open: int
     at_risk: int
     overdue: int
