@@ -18,6 +18,8 @@ import pickle
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from promisetrack import gctuning
+
 T = TypeVar("T")
 
 
@@ -48,7 +50,8 @@ class Ahead(Generic[T]):
             status = 1
             try:
                 os.close(reader)
-                payload = pickle.dumps(self.work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with gctuning.paused():  # a short-lived process: see gctuning
+                    payload = pickle.dumps(self.work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with open(writer, "wb") as pipe:
                     pipe.write(payload)
                 status = 0
@@ -63,9 +66,14 @@ class Ahead(Generic[T]):
             return self.work()
         reader, pid = self._reader, self.pid
         self._reader = self.pid = None
-        with open(reader, "rb") as pipe:
-            payload = pipe.read()
-        _, status = os.waitpid(pid, 0)
+        try:
+            with open(reader, "rb") as pipe:
+                payload = pipe.read()
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored (inherited from whoever started us): the kernel reaped it
+            status = 0  # a payload cut short still fails to unpickle below
+        except OSError:
+            return self.work()
         if status == 0 and payload:
             try:
                 return pickle.loads(payload)  # our own child's output, through our own pipe

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -402,6 +404,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     return _run_on(args, desk)
 
 
+def _terminal_lines(default: int = 50) -> int:
+    """How many rows make a screenful of the board (at most the terminal's lines)."""
+    try:
+        return os.get_terminal_size(1).lines or default
+    except (OSError, ValueError):
+        return default
+
+
 def _run_on(args: argparse.Namespace, desk: Desk) -> int:
     """The board (no command) or the command, once settings.toml's warnings are said on stderr (``check`` lists
     them in its own output)."""
@@ -409,7 +419,8 @@ def _run_on(args: argparse.Namespace, desk: Desk) -> int:
         for warning in desk.settings.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     if args.command is None:  # the board: its first read starts on another core while Textual is being imported
-        first: Ahead[FirstRead] = load(*AHEAD)(desk.first_read, fork=desk.readable_after_fork)
+        read = partial(desk.first_read, _terminal_lines())
+        first: Ahead[FirstRead] = load(*AHEAD)(read, fork=desk.readable_after_fork)
         board: BoardCommand = load(*COMMANDS[None])
         return board(args, desk, first)
     command: Command = load(*COMMANDS[args.command])

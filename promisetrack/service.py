@@ -194,14 +194,6 @@ class FirstBoard(NamedTuple):
 FirstRead = tuple[Hashable | None, datetime, FirstBoard]  # ``Desk.first_read``: the version, the moment, the board
 
 
-def _terminal_lines(default: int = 50) -> int:
-    """How many rows make a screenful of the board (at most the terminal's lines)."""
-    try:
-        return os.get_terminal_size(1).lines or default
-    except (OSError, ValueError):
-        return default
-
-
 def board_key(row: Row) -> tuple[int, datetime, int]:
     """Overdue first, then at risk, then those waiting on the customer, then ok; within each, by due."""
     return (_RISK_ORDER.get(row.risk, 4) if row.risk else 4, row.promise.due, row.promise.id)
@@ -455,11 +447,11 @@ class Desk:
         rows = [Row(p, assess(p, now, context)) for p in live.open_promises()]
         return sorted(rows, key=board_key)
 
-    def first_read(self, screenful: int | None = None) -> FirstRead:
+    def first_read(self, screenful: int = 50) -> FirstRead:
         """What the board opens with: the data's version, the moment now and ``first_board`` at it, for a screenful
-        of ``screenful`` rows (default: the terminal's lines)."""
+        of ``screenful`` rows."""
         version, now = self.version(), self.now()
-        return version, now, self.first_board(now, screenful or _terminal_lines())
+        return version, now, self.first_board(now, screenful)
 
     @property
     def readable_after_fork(self) -> bool:

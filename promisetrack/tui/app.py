@@ -110,8 +110,9 @@ class PromiseTrackApp(App[int]):
         self._apply(board.rows, now, version, alert=False, first=board)
         if board.complete:
             self._startup_alert(now)
-        else:  # a screenful and the counts are up: the rest right after the first frame
-            self.call_after_refresh(self._complete, now)
+        else:  # a screenful and the counts are up (every overdue promise among them): the alert after the first frame
+            self.call_after_refresh(self._startup_alert, now)
+        self.call_after_refresh(self._complete, now)
         watch = self.desk.watch()
         if watch is None:  # the files: a stat of the live file about once a second
             self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
@@ -123,14 +124,24 @@ class PromiseTrackApp(App[int]):
         self.call_after_refresh(self._resume_collector)
 
     def _complete(self, now: datetime) -> None:
-        """After the first frame: every row of the board (read at the start), unless a read since has shown them."""
-        if self.partial:
-            try:
-                self._show(self.desk.board(now), now, alert=False)
-            except Exception as exc:
-                self.report("reading the data file", exc)
-                return
-        self._startup_alert(now)
+        """After the first frame: the whole board, read in a worker — when only its first rows are shown, or when this
+        process has not read the data file itself (the first read ran ahead in another process: the tick and the
+        rest need this desk's own read)."""
+        if self.partial or self.desk.changed():
+            self._read_rest(now)
+
+    @work(thread=True, exclusive=True, group="board", exit_on_error=False)
+    def _read_rest(self, now: datetime) -> None:
+        """Every row of the board at the first read's moment. A read started since (the watch, the tick) supersedes
+        it: being in the "board" group, it is cancelled then, and the file watch waits for it."""
+        worker = get_current_worker()
+        try:
+            version, rows = self.desk.version(), self.desk.board(now)
+        except Exception as exc:
+            self.call_from_thread(self.report, "reading the data file", exc)
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._apply, rows, now, version, False)
 
     def _resume_collector(self) -> None:
         """The first frame is up: what the start built (the promises, the table's cells, the widgets) is frozen out
@@ -157,12 +168,11 @@ class PromiseTrackApp(App[int]):
         (``Assessment.recheck_at``); the board redraws the cells whose text changed — the due in words moves on
         every minute near a due, whatever the risk — and alerts on any promise that turned at risk or overdue."""
         try:
-            if self.desk.version() != self.version:
+            if self.desk.version() != self.version or self.partial or self.desk.changed():
+                # another desk saved, or the rest of the first read is not in yet: read the board (in a worker)
                 self.refresh_board()
                 return
             now = self.desk.now()
-            if self.partial:  # a tick before the rest of the first read was shown: show it first
-                self._show(self.desk.board(now), now, alert=False)
             changed = self.desk.reassess(self.by_id, now)
             rows = [self.by_id[r.promise.id] for r in self.rows]
             if any(self.by_id[pid].risk is not self.levels.get(pid) for pid in changed):

@@ -4,6 +4,7 @@ anything that goes wrong in the child costs only time — the work runs again he
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -76,3 +77,14 @@ def test_the_first_read_ahead_is_the_first_read(desk: Desk) -> None:
     assert (version, now) == (here_version, here_now)
     assert (first.counts, first.total) == (here.counts, here.total)
     assert [(r.promise, r.assessment) for r in first.rows] == [(r.promise, r.assessment) for r in here.rows]
+
+
+def test_a_child_reaped_by_the_kernel_still_gives_its_result() -> None:
+    """Started with SIGCHLD ignored (a launcher may pass that on), the kernel reaps the child: waitpid fails."""
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        assert Ahead(lambda: "read ahead").result() == "read ahead"
+        parent = os.getpid()
+        assert Ahead(lambda: os._exit(3) if os.getpid() != parent else "read here").result() == "read here"
+    finally:
+        signal.signal(signal.SIGCHLD, previous)

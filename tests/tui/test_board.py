@@ -6,12 +6,14 @@ import gc
 import json
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta
 
 import pytest
 from textual.widgets import Input
 
 from promisetrack import service
+from promisetrack.ahead import Ahead
 from promisetrack.clock import FixedClock
 from promisetrack.errors import DataError
 from promisetrack.service import Desk, open_desk
@@ -346,8 +348,39 @@ async def test_a_long_board_draws_a_screenful_first_then_adds_every_row_in_order
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert rows_at_first_frame == [SIZE[1]]  # no more rows than the terminal has lines, before the first frame
+        await app.workers.wait_for_complete()  # the rest is read in a worker
+        await pilot.pause()
         assert board_ids(app) == expected  # then all 60, in board order
         assert "60 open" in str(app.board.query_one(SummaryBar).render())
+
+
+@pytest.mark.parametrize("promises", [60, 5])  # a long board (a screenful first) and one that fits on it
+async def test_a_board_whose_first_read_ran_in_another_process_reads_the_file_in_workers_only(
+    desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, promises: int
+) -> None:
+    """The CLI's board starts on a read made ahead in a forked child (``promisetrack.ahead``): this process has read
+    nothing itself. The rest of the board and the minute tick then read the data file in a worker, never on the
+    thread that draws the screen."""
+    for n in range(promises):
+        desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 10} {9 + n % 8}:00")
+    expected = [row.promise.id for row in desk.board()]
+    board = open_desk(desk.store.data_dir, user="ana", clock=clock)
+    ahead = Ahead(lambda: board.first_read(SIZE[1]), fork=board.readable_after_fork)
+    on_main_thread: list[bool] = []
+    read = board.store.read
+    monkeypatch.setattr(board.store, "read",
+                        lambda: (on_main_thread.append(threading.current_thread() is threading.main_thread()),
+                                 read())[1])
+    app = board_app(board, first=ahead.result)
+    assert ahead.forked and on_main_thread == []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert board_ids(app) == expected and not app.partial
+        clock.advance(timedelta(minutes=1))
+        app.tick()
+        await settle(pilot)
+        assert board_ids(app) == expected
+    assert on_main_thread and not any(on_main_thread)
 
 
 async def test_a_refresh_before_the_rest_of_a_long_board_is_added_shows_every_row_once(
