@@ -309,6 +309,20 @@ def test_run_board_makes_the_demo_clock_advanceable(seeded: Desk, monkeypatch: p
     assert seeded.now() >= at(23, 11, 30)
 
 
+async def test_home_and_end_go_to_the_first_and_the_last_promise(desk: Desk) -> None:
+    for n in range(40):
+        desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 8} {9 + n % 8}:00")
+    order = [row.promise.id for row in desk.board()]
+    app = PromiseTrackApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("end")
+        assert app.board.cursor_pid == order[-1]
+        assert str(order[-1]) in str(app.board.query_one("#status-line").render())  # the status line follows
+        await pilot.press("home")
+        assert app.board.cursor_pid == order[0]
+
+
 async def test_refresh_keeps_the_cursor_and_the_scroll_position(desk: Desk, clock: FixedClock) -> None:
     for n in range(40):
         desk.add(f"Customer {n:02d}", f"Promise {n:02d}", f"2026-11-{24 + n // 8} {9 + n % 8}:00")

@@ -19,7 +19,7 @@ EXTRA_KEYS = [
     ("esc", "close a form or the detail (nothing is saved); clear the filter"),
     ("ctrl+s", "save the form (enter in a form's last field saves too)"),
     ("ctrl+p", "command palette: every action above, by name"),
-    ("↑ ↓", "move in the list (pgup, pgdn: a page)"),
+    ("↑ ↓", "move in the list (pgup, pgdn: a page; home, end: the first and the last)"),
     ("ctrl+q", "quit"),
 ]
 

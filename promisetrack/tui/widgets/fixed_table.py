@@ -18,12 +18,13 @@ as of Textual 8 — the version pyproject.toml allows; tests/tui/test_fixed_tabl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowKey, SegmentLines
@@ -33,6 +34,13 @@ CellType = TypeVar("CellType")
 
 class FixedWidthTable(DataTable[CellType]):
     """A ``DataTable`` whose columns are sized by :meth:`set_widths` (or ``add_column(width=…)``), never measured."""
+
+    # The columns fit the table's width, so there is nothing to scroll sideways: home and end, which DataTable gives
+    # to the leftmost and rightmost column, go to the first and the last row (as ctrl+home and ctrl+end do).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
 
     _row_styles: dict[str, tuple[object, Style]] | None = None
 
