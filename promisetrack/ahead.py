@@ -73,7 +73,7 @@ class Ahead(Generic[T]):
         except ChildProcessError:  # SIGCHLD ignored (inherited from whoever started us): the kernel reaped it
             status = 0  # a payload cut short still fails to unpickle below
         except OSError:
-            return self.work()
+            payload, status = b"", 1
         if status == 0 and payload:
             try:
                 return pickle.loads(payload)  # our own child's output, through our own pipe

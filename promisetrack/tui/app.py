@@ -112,7 +112,7 @@ class PromiseTrackApp(App[int]):
             self._startup_alert(now)
         else:  # a screenful and the counts are up (every overdue promise among them): the alert after the first frame
             self.call_after_refresh(self._startup_alert, now)
-        self.call_after_refresh(self._complete, now)
+        self.call_after_refresh(self._complete)
         watch = self.desk.watch()
         if watch is None:  # the files: a stat of the live file about once a second
             self.watch_timer = self.set_interval(self.watch_every, self.watch_file)
@@ -123,25 +123,12 @@ class PromiseTrackApp(App[int]):
             self.call_after_refresh(self.tick)
         self.call_after_refresh(self._resume_collector)
 
-    def _complete(self, now: datetime) -> None:
-        """After the first frame: the whole board, read in a worker — when only its first rows are shown, or when this
-        process has not read the data file itself (the first read ran ahead in another process: the tick and the
-        rest need this desk's own read)."""
+    def _complete(self) -> None:
+        """After the first frame: the whole board, read again in a worker (``refresh_board``) — when only its first
+        rows are shown, or when this process has not read the data file itself (the first read ran ahead in another
+        process: the tick needs this desk's own read)."""
         if self.partial or self.desk.changed():
-            self._read_rest(now)
-
-    @work(thread=True, exclusive=True, group="board", exit_on_error=False)
-    def _read_rest(self, now: datetime) -> None:
-        """Every row of the board at the first read's moment. A read started since (the watch, the tick) supersedes
-        it: being in the "board" group, it is cancelled then, and the file watch waits for it."""
-        worker = get_current_worker()
-        try:
-            version, rows = self.desk.version(), self.desk.board(now)
-        except Exception as exc:
-            self.call_from_thread(self.report, "reading the data file", exc)
-            return
-        if not worker.is_cancelled:
-            self.call_from_thread(self._apply, rows, now, version, False)
+            self.refresh_board(alert=False)
 
     def _resume_collector(self) -> None:
         """The first frame is up: what the start built (the promises, the table's cells, the widgets) is frozen out

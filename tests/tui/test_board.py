@@ -352,10 +352,10 @@ async def test_a_long_board_draws_a_screenful_first_then_adds_every_row_in_order
     rows_at_first_frame: list[int] = []
     complete = PromiseTrackApp._complete  # the rest of the board, once the first frame is up (Desk.first_board)
 
-    def counting(app: PromiseTrackApp, now: datetime) -> None:
+    def counting(app: PromiseTrackApp) -> None:
         rows_at_first_frame.append(app.board.table.row_count)
         assert "60 open" in str(app.board.query_one(SummaryBar).render())  # the header counts the whole board
-        complete(app, now)
+        complete(app)
 
     monkeypatch.setattr(PromiseTrackApp, "_complete", counting)
     app = PromiseTrackApp(desk)
@@ -405,14 +405,14 @@ async def test_a_refresh_before_the_rest_of_a_long_board_is_added_shows_every_ro
     app = PromiseTrackApp(desk)
     complete = PromiseTrackApp._complete  # the rest of the board, once the first frame is up (Desk.first_board)
 
-    def refresh_first(app: PromiseTrackApp, now: datetime) -> None:
+    def refresh_first(app: PromiseTrackApp) -> None:
         other = open_desk(desk.store.data_dir, user="ben", clock=clock)
         other.add("Urgent Person", "Ring now", "+30m")
         other.done(1003)
         # another desk saved before the rest was added: the board shows what it read, and the rest is dropped
         app._apply(other.board(), clock.now(), other.version())
         assert app.board.table.row_count == 50
-        complete(app, now)
+        complete(app)
 
     monkeypatch.setattr(PromiseTrackApp, "_complete", refresh_first)
     async with app.run_test(size=SIZE) as pilot:
